@@ -1,0 +1,175 @@
+//! The key set: one active signing key, any number of verification keys.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use super::{Algorithm, SigningKey, VerifyingKey};
+use crate::Error;
+
+/// The keys of one issuer: the active signing key and every key that still verifies.
+///
+/// A `KeySet` is a shared handle: clones see the same keys, so a rotation made
+/// through one handle reaches every issuer and verifier built from it at once,
+/// without a restart and without a lock on the request path (reads are a single
+/// atomic load).
+///
+/// ```
+/// use auth_core::{Algorithm, KeySet, SigningKey};
+///
+/// let keys = KeySet::generate(Algorithm::EdDSA)?;
+/// let old = keys.signing_key().unwrap().kid().to_owned();
+/// keys.rotate(SigningKey::generate(Algorithm::EdDSA)?);
+/// assert_ne!(keys.signing_key().unwrap().kid(), old);
+/// assert!(keys.verifying_key(&old).is_some()); // still verifies until retired
+/// keys.retire(&old)?;
+/// assert!(keys.verifying_key(&old).is_none());
+/// # Ok::<(), auth_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct KeySet {
+    state: Arc<ArcSwap<Keys>>,
+}
+
+/// One consistent snapshot of a key set.
+pub(crate) struct Keys {
+    pub(crate) signing: Option<SigningKey>,
+    pub(crate) verifying: Vec<VerifyingKey>,
+}
+
+impl Keys {
+    /// The key named `kid`; without a `kid`, the key is unambiguous only when
+    /// the set holds exactly one.
+    #[inline]
+    pub(crate) fn find(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
+        match kid {
+            Some(kid) => self.verifying.iter().find(|k| k.kid() == kid),
+            None => match self.verifying.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl KeySet {
+    /// A set whose only key is a new key for `alg`.
+    pub fn generate(alg: Algorithm) -> Result<Self, Error> {
+        Ok(Self::new(SigningKey::generate(alg)?))
+    }
+
+    /// A set that signs with `key` (and verifies its signatures).
+    pub fn new(key: SigningKey) -> Self {
+        let verifying = vec![key.verifying_key().clone()];
+        Self::from_keys(Keys {
+            signing: Some(key),
+            verifying,
+        })
+    }
+
+    /// A set that only verifies: for services that accept tokens another service signs.
+    pub fn verify_only(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, Error> {
+        let set = Self::from_keys(Keys {
+            signing: None,
+            verifying: Vec::new(),
+        });
+        for key in keys {
+            set.add_verifying_key(key)?;
+        }
+        Ok(set)
+    }
+
+    pub(crate) fn from_keys(keys: Keys) -> Self {
+        KeySet {
+            state: Arc::new(ArcSwap::from_pointee(keys)),
+        }
+    }
+
+    /// The current snapshot; the request path holds it only for one verification.
+    #[inline]
+    pub(crate) fn load(&self) -> arc_swap::Guard<Arc<Keys>> {
+        self.state.load()
+    }
+
+    /// The active signing key; `None` for a [`KeySet::verify_only`] set.
+    pub fn signing_key(&self) -> Option<SigningKey> {
+        self.state.load().signing.clone()
+    }
+
+    /// The verification key named `kid`.
+    pub fn verifying_key(&self, kid: &str) -> Option<VerifyingKey> {
+        self.state.load().find(Some(kid)).cloned()
+    }
+
+    /// Every key that currently verifies, the active one included.
+    pub fn verifying_keys(&self) -> Vec<VerifyingKey> {
+        self.state.load().verifying.clone()
+    }
+
+    /// Makes `key` the active signing key. The previous key keeps verifying the
+    /// tokens it signed until [`KeySet::retire`] removes it.
+    pub fn rotate(&self, key: SigningKey) {
+        self.state.rcu(|keys| {
+            let mut verifying: Vec<VerifyingKey> = keys
+                .verifying
+                .iter()
+                .filter(|k| k.kid() != key.kid())
+                .cloned()
+                .collect();
+            verifying.push(key.verifying_key().clone());
+            Keys {
+                signing: Some(key.clone()),
+                verifying,
+            }
+        });
+    }
+
+    /// Adds a key that verifies but never signs (e.g. another instance's new key).
+    pub fn add_verifying_key(&self, key: VerifyingKey) -> Result<(), Error> {
+        let mut clash = false;
+        self.state.rcu(|keys| {
+            clash = keys.verifying.iter().any(|k| k.kid() == key.kid());
+            let mut verifying = keys.verifying.clone();
+            if !clash {
+                verifying.push(key.clone());
+            }
+            Keys {
+                signing: keys.signing.clone(),
+                verifying,
+            }
+        });
+        if clash {
+            return Err(Error::DuplicateKid);
+        }
+        Ok(())
+    }
+
+    /// Removes the key named `kid`: tokens it signed stop verifying at once.
+    /// The active signing key cannot be retired; rotate first.
+    pub fn retire(&self, kid: &str) -> Result<(), Error> {
+        let keys = self.state.load();
+        if keys.signing.as_ref().is_some_and(|k| k.kid() == kid) {
+            return Err(Error::RetireActiveKey);
+        }
+        if keys.find(Some(kid)).is_none() {
+            return Err(Error::UnknownKid);
+        }
+        drop(keys);
+        self.state.rcu(|keys| Keys {
+            signing: keys.signing.clone(),
+            verifying: keys.verifying.iter().filter(|k| k.kid() != kid).cloned().collect(),
+        });
+        Ok(())
+    }
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = self.state.load();
+        f.debug_struct("KeySet")
+            .field("signing", &keys.signing.as_ref().map(SigningKey::kid))
+            .field("verifying", &keys.verifying)
+            .finish()
+    }
+}

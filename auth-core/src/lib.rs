@@ -1,0 +1,40 @@
+//! # auth-core
+//!
+//! The verification logic of the auth toolkit, free of any web framework:
+//!
+//! - [`keys`]: a [`KeySet`] with one active signing key and any number of
+//!   verification keys (EdDSA, ES256, RS256, HS256), rotation, PEM files and
+//!   JWK Sets (RFC 7517);
+//! - [`token`]: issuing and verifying RFC 9068 access tokens by the rules of
+//!   RFC 8725, with the application's own claims through a type parameter;
+//! - [`password`]: argon2id hashing on a bounded pool, off the async runtime;
+//! - [`revocation`]: the local view of revoked tokens, sessions and users.
+//!
+//! ```
+//! use auth_core::{Algorithm, KeySet, TokenIssuer, TokenRequest};
+//!
+//! let issuer = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://id.example", "api");
+//! let token = issuer.issue(&TokenRequest::new("user-1").amr(["pwd"]))?;
+//! let claims = issuer.verifier().verify(&token.access_token)?;
+//! assert_eq!(claims.subject(), "user-1");
+//! # Ok::<(), auth_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+pub mod keys;
+pub mod password;
+mod random;
+pub mod revocation;
+mod time;
+pub mod token;
+
+pub use error::Error;
+pub use keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
+pub use password::{PasswordHasher, PasswordPolicy};
+pub use revocation::{RevocationList, RevocationQuery, RevocationView};
+pub use token::{
+    AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest, Validation,
+    Verifier,
+};

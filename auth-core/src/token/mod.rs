@@ -1,0 +1,13 @@
+//! Access tokens: issuing and verifying RFC 9068 JWTs.
+
+mod claims;
+mod issuer;
+mod rejection;
+mod validation;
+mod verifier;
+
+pub use claims::{AccessClaims, Audience, Claims};
+pub use issuer::{DEFAULT_ACCESS_TTL, IssuedToken, TokenIssuer, TokenRequest};
+pub use rejection::TokenRejection;
+pub use validation::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Validation};
+pub use verifier::Verifier;

@@ -1,0 +1,2 @@
+//! auth-macros (being built).
+#![forbid(unsafe_code)]

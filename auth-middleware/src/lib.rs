@@ -1,0 +1,2 @@
+//! auth-middleware (being built).
+#![forbid(unsafe_code)]
