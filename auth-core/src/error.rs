@@ -53,6 +53,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A key folder holds a signing key of another algorithm than the one asked for.
+    #[error("the key folder's signing key is {found}, not the configured {expected}")]
+    KeyFolderAlgorithm {
+        /// The algorithm asked for.
+        expected: Algorithm,
+        /// The algorithm of the key in the folder.
+        found: Algorithm,
+    },
     /// A PEM document or JWK that cannot be parsed.
     #[error("malformed key encoding: {0}")]
     KeyEncoding(String),
@@ -62,15 +70,63 @@ pub enum Error {
         /// The configured maximum, in characters.
         max: usize,
     },
-    /// A stored password hash that is not a valid PHC string.
+    /// A new password is shorter than the configured minimum.
+    #[error("password shorter than {min} characters")]
+    PasswordTooShort {
+        /// The configured minimum, in characters.
+        min: usize,
+    },
+    /// Argon2 parameters refused when configuring a password policy.
+    #[error("argon2 parameters refused: {0}")]
+    PasswordParams(String),
+    /// A stored password hash that is not a valid argon2 PHC string, or whose
+    /// cost parameters exceed what the hasher agrees to run.
     #[error("stored password hash is malformed")]
     MalformedHash,
     /// The password hasher failed (for instance, it could not allocate its memory).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// A store could not be reached or failed; the operation may be retried later (HTTP 503).
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
+    /// The username is already registered.
+    #[error("username taken")]
+    UsernameTaken,
+    /// A record the operation needs does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Wrong username or password (deliberately not saying which).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many failed attempts for the account or the client; try again later.
+    #[error("too many attempts; retry after {retry_after} s")]
+    TooManyAttempts {
+        /// Seconds until the throttling window ends.
+        retry_after: u64,
+    },
+    /// A wrong, reused or expired second-factor code or `mfa_token`.
+    #[error("invalid code")]
+    InvalidCode,
+    /// A missing, unknown, expired, reused or revoked refresh token (RFC 6749 §5.2).
+    #[error("invalid grant")]
+    InvalidGrant,
+    /// A username that is empty, longer than 64 characters, or holds control characters.
+    #[error("invalid username")]
+    InvalidUsername,
+    /// A new password breaks the password policy.
+    #[error("weak password: {0}")]
+    WeakPassword(crate::password::PasswordProblem),
     /// The hashing pool is shut down or its worker panicked.
     #[error("password hashing pool unavailable")]
     HashingPool,
+    /// TOTP cannot be set up as configured or for this account: the reason
+    /// names the rule (digits, step, issuer or account name, secret length).
+    #[error("TOTP cannot be set up: {0}")]
+    TotpSetup(&'static str),
+    /// The application's [`CodeSender`](crate::mfa::CodeSender) could not
+    /// deliver a one-time code. The message is the sender's and must not hold the code.
+    #[error("one-time code could not be sent: {0}")]
+    CodeDelivery(String),
 }
 
 impl From<TokenRejection> for Error {

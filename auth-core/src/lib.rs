@@ -8,6 +8,8 @@
 //! - [`token`]: issuing and verifying RFC 9068 access tokens by the rules of
 //!   RFC 8725, with the application's own claims through a type parameter;
 //! - [`password`]: argon2id hashing on a bounded pool, off the async runtime;
+//! - [`mfa`]: second factors (RFC 6238 TOTP with `otpauth://` enrolment,
+//!   recovery codes, one-time codes by email or SMS), each accepted once;
 //! - [`revocation`]: the local view of revoked tokens, sessions and users.
 //!
 //! ```
@@ -23,17 +25,23 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod flow;
 pub mod keys;
+pub mod mfa;
 pub mod password;
 mod random;
 pub mod revocation;
+pub mod store;
 mod time;
 pub mod token;
 
 pub use error::Error;
+pub use flow::Authenticator;
 pub use keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
+pub use mfa::{CodeSender, OneTimeCodes, RecoveryCodes, Totp};
 pub use password::{PasswordHasher, PasswordPolicy};
 pub use revocation::{RevocationList, RevocationQuery, RevocationView};
+pub use store::{MemoryStore, Store};
 pub use token::{
     AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest, Validation,
     Verifier,

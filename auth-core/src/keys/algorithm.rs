@@ -86,7 +86,8 @@ impl FromStr for Algorithm {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Algorithm::from_header(s).ok_or_else(|| Error::UnsupportedAlgorithm(s.chars().take(16).collect()))
+        Algorithm::from_header(s)
+            .ok_or_else(|| Error::UnsupportedAlgorithm(s.chars().take(16).collect()))
     }
 }
 

@@ -40,11 +40,12 @@ struct SigningInner {
     verifying: VerifyingKey,
 }
 
+// The HMAC key holds precomputed hash states (over a kilobyte), hence the box.
 enum Signer {
     Ed25519(Ed25519KeyPair),
     Ecdsa(EcdsaKeyPair),
     Rsa(RsaKeyPair),
-    Hmac(hmac::Key),
+    Hmac(Box<hmac::Key>),
 }
 
 impl SigningKey {
@@ -83,23 +84,32 @@ impl SigningKey {
         Self::from_der(Algorithm::HS256, secret, kid)
     }
 
-    fn from_secret(
+    pub(super) fn from_secret(
         alg: Algorithm,
         secret: Zeroizing<Vec<u8>>,
         kid: Option<&str>,
     ) -> Result<Self, Error> {
         let bad = |_| Error::InvalidKey("the private key does not match its algorithm");
-        let (signer, public) = match alg {
+        let (signer, public, secret) = match alg {
             Algorithm::EdDSA => {
                 let kp = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&secret).map_err(bad)?;
+                // Kept as PKCS#8 v1 whatever came in: v2 (with the public key
+                // inside) is not read by every other tool.
+                let v1 = kp
+                    .to_pkcs8v1()
+                    .map_err(|_| Error::InvalidKey("the Ed25519 key cannot be encoded"))?;
                 let public = PublicKey::Ed25519(kp.public_key().as_ref().to_vec());
-                (Signer::Ed25519(kp), public)
+                (
+                    Signer::Ed25519(kp),
+                    public,
+                    Zeroizing::new(v1.as_ref().to_vec()),
+                )
             }
             Algorithm::ES256 => {
                 let kp = EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, &secret)
                     .map_err(bad)?;
                 let public = PublicKey::EcP256(kp.public_key().as_ref().to_vec());
-                (Signer::Ecdsa(kp), public)
+                (Signer::Ecdsa(kp), public, secret)
             }
             Algorithm::RS256 => {
                 let kp = RsaKeyPair::from_pkcs8(&secret).map_err(bad)?;
@@ -108,24 +118,21 @@ impl SigningKey {
                     n: components.n,
                     e: components.e,
                 };
-                (Signer::Rsa(kp), public)
+                (Signer::Rsa(kp), public, secret)
             }
             Algorithm::HS256 => {
                 if secret.len() < HMAC_MIN_SECRET_LEN {
                     return Err(Error::InvalidKey("an HS256 secret needs at least 32 bytes"));
                 }
-                let key = hmac::Key::new(hmac::HMAC_SHA256, &secret);
-                (Signer::Hmac(key.clone()), PublicKey::Hmac(key))
+                let key = Box::new(hmac::Key::new(hmac::HMAC_SHA256, &secret));
+                let public = PublicKey::Hmac(secret.clone());
+                (Signer::Hmac(key), public, secret)
             }
         };
-        let kid = match kid {
-            Some(kid) => kid.to_owned(),
-            None => public.default_kid(&secret),
-        };
-        let verifying = VerifyingKey::from_public(kid.clone(), alg, public)?;
+        let verifying = VerifyingKey::from_parts(alg, public, kid)?;
         Ok(SigningKey {
             inner: Arc::new(SigningInner {
-                kid,
+                kid: verifying.kid().to_owned(),
                 signer,
                 secret,
                 verifying,
@@ -163,8 +170,13 @@ impl SigningKey {
                 .map_err(|_| Error::Signing),
             Signer::Rsa(kp) => {
                 let mut out = vec![0u8; kp.public_modulus_len()];
-                kp.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut out)
-                    .map_err(|_| Error::Signing)?;
+                kp.sign(
+                    &sig::RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    message,
+                    &mut out,
+                )
+                .map_err(|_| Error::Signing)?;
                 Ok(out)
             }
             Signer::Hmac(key) => Ok(hmac::sign(key, message).as_ref().to_vec()),
@@ -191,25 +203,31 @@ pub(crate) enum PublicKey {
     EcP256(Vec<u8>),
     /// Big-endian modulus and exponent without leading zeros.
     Rsa { n: Vec<u8>, e: Vec<u8> },
-    /// The shared HMAC key; never published.
-    Hmac(hmac::Key),
+    /// The shared HMAC secret; never published.
+    Hmac(Zeroizing<Vec<u8>>),
 }
 
 impl PublicKey {
     /// The RFC 7638 JWK thumbprint, or for HS256 a truncated SHA-256 of the
     /// secret under a domain label (long enough to tell keys apart, too short to
     /// matter as a hash of a 256-bit or longer secret).
-    fn default_kid(&self, secret: &[u8]) -> String {
+    fn default_kid(&self) -> String {
         use base64::Engine as _;
         let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
         let canonical = match self {
             PublicKey::Ed25519(x) => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, b64(x)),
             PublicKey::EcP256(point) => {
-                let (x, y) = point.get(1..).unwrap_or_default().split_at(point.len().saturating_sub(1) / 2);
-                format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, b64(x), b64(y))
+                let (x, y) = ec_coordinates(point);
+                format!(
+                    r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+                    b64(x),
+                    b64(y)
+                )
             }
-            PublicKey::Rsa { n, e } => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, b64(e), b64(n)),
-            PublicKey::Hmac(_) => {
+            PublicKey::Rsa { n, e } => {
+                format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, b64(e), b64(n))
+            }
+            PublicKey::Hmac(secret) => {
                 let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
                 ctx.update(b"auth-core hs256 kid\0");
                 ctx.update(secret);
@@ -219,6 +237,12 @@ impl PublicKey {
         };
         b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref())
     }
+}
+
+/// Splits an uncompressed P-256 point `04 || x || y` into `x` and `y`.
+pub(crate) fn ec_coordinates(point: &[u8]) -> (&[u8], &[u8]) {
+    let coordinates = point.get(1..).unwrap_or_default();
+    coordinates.split_at(coordinates.len() / 2)
 }
 
 /// A key that verifies signatures: a public key, or the HS256 shared secret.
@@ -233,37 +257,85 @@ struct VerifyingInner {
     kid: String,
     alg: Algorithm,
     public: PublicKey,
+    /// The X.509 SubjectPublicKeyInfo DER of an asymmetric key, encoded once
+    /// here so that exporting it cannot fail later.
+    spki: Option<Vec<u8>>,
     verifier: Verifier,
 }
 
 enum Verifier {
     Parsed(ParsedPublicKey),
-    Hmac(hmac::Key),
+    Hmac(Box<hmac::Key>),
 }
 
 impl VerifyingKey {
-    pub(crate) fn from_public(kid: String, alg: Algorithm, public: PublicKey) -> Result<Self, Error> {
+    /// A verifying key from raw components; without a `kid`, the RFC 7638
+    /// thumbprint (or, for HS256, the hash described at [`PublicKey`]).
+    pub(crate) fn from_parts(
+        alg: Algorithm,
+        public: PublicKey,
+        kid: Option<&str>,
+    ) -> Result<Self, Error> {
+        let kid = match kid {
+            Some(kid) => kid.to_owned(),
+            None => public.default_kid(),
+        };
+        Self::from_public(kid, alg, public)
+    }
+
+    pub(crate) fn from_public(
+        kid: String,
+        alg: Algorithm,
+        public: PublicKey,
+    ) -> Result<Self, Error> {
+        if kid.is_empty() {
+            return Err(Error::InvalidKey("a kid cannot be empty"));
+        }
         let bad = |_| Error::InvalidKey("the public key does not match its algorithm");
         let verifier = match (&public, alg) {
             (PublicKey::Ed25519(x), Algorithm::EdDSA) => {
                 Verifier::Parsed(ParsedPublicKey::new(&sig::ED25519, x).map_err(bad)?)
             }
-            (PublicKey::EcP256(point), Algorithm::ES256) => {
-                Verifier::Parsed(ParsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, point).map_err(bad)?)
-            }
+            (PublicKey::EcP256(point), Algorithm::ES256) => Verifier::Parsed(
+                ParsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, point).map_err(bad)?,
+            ),
             (PublicKey::Rsa { n, e }, Algorithm::RS256) => {
-                let components = rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
+                let components = rsa::PublicKeyComponents {
+                    n: n.as_slice(),
+                    e: e.as_slice(),
+                };
                 Verifier::Parsed(
                     components
                         .to_parsed_public_key(&sig::RSA_PKCS1_2048_8192_SHA256)
                         .map_err(bad)?,
                 )
             }
-            (PublicKey::Hmac(key), Algorithm::HS256) => Verifier::Hmac(key.clone()),
-            _ => return Err(Error::InvalidKey("the key type does not match its algorithm")),
+            (PublicKey::Hmac(secret), Algorithm::HS256) => {
+                Verifier::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
+            }
+            _ => {
+                return Err(Error::InvalidKey(
+                    "the key type does not match its algorithm",
+                ));
+            }
+        };
+        let spki = match &verifier {
+            Verifier::Parsed(key) => Some(
+                key.as_der()
+                    .map_err(|_| Error::InvalidKey("the public key cannot be encoded"))?
+                    .as_ref()
+                    .to_vec(),
+            ),
+            Verifier::Hmac(_) => None,
         };
         Ok(VerifyingKey {
-            inner: Arc::new(VerifyingInner { kid, alg, public, verifier }),
+            inner: Arc::new(VerifyingInner {
+                kid,
+                alg,
+                public,
+                spki,
+                verifier,
+            }),
         })
     }
 
@@ -279,6 +351,19 @@ impl VerifyingKey {
 
     pub(crate) fn public(&self) -> &PublicKey {
         &self.inner.public
+    }
+
+    /// The SubjectPublicKeyInfo DER; `None` for HS256.
+    pub(crate) fn spki_der(&self) -> Option<&[u8]> {
+        self.inner.spki.as_deref()
+    }
+
+    /// The shared secret of an HS256 key, for saving it; `None` otherwise.
+    pub(crate) fn hmac_secret(&self) -> Option<&[u8]> {
+        match &self.inner.public {
+            PublicKey::Hmac(secret) => Some(secret),
+            _ => None,
+        }
     }
 
     /// Checks `signature` over `message`. HMAC tags are compared in constant time.

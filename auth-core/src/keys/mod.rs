@@ -1,9 +1,15 @@
-//! Signing and verification keys: generation, rotation, PEM files and JWK Sets.
+//! Signing and verification keys: generation, rotation, PEM files, key
+//! folders and JWK Sets.
 
 mod algorithm;
+mod dir;
+mod jwk;
 mod material;
+mod pem;
 mod set;
 
 pub use algorithm::Algorithm;
+pub use jwk::{Jwk, JwkSet};
 pub use material::{SigningKey, VerifyingKey};
+pub use pem::HMAC_SECRET_LABEL;
 pub use set::KeySet;

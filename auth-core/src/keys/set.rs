@@ -158,7 +158,12 @@ impl KeySet {
         drop(keys);
         self.state.rcu(|keys| Keys {
             signing: keys.signing.clone(),
-            verifying: keys.verifying.iter().filter(|k| k.kid() != kid).cloned().collect(),
+            verifying: keys
+                .verifying
+                .iter()
+                .filter(|k| k.kid() != kid)
+                .cloned()
+                .collect(),
         });
         Ok(())
     }

@@ -1,9 +1,19 @@
-//! Password hashing with argon2id (placeholder module, filled in by the password work).
+//! Passwords: argon2id hashing (PHC strings) on a bounded pool off the async
+//! runtime, length rules from NIST SP 800-63B, rehash on parameter change, and
+//! a dummy verification for unknown users.
+//!
+//! - [`PasswordPolicy`]: lengths, argon2id parameters (OWASP's by default,
+//!   never weaker except through
+//!   [`PasswordPolicy::insecure_fast_for_tests`]), pool size;
+//! - [`PasswordHasher`]: `hash`, `verify`, `verify_dummy`, `needs_rehash`.
 
-/// Hashes and verifies passwords.
-#[derive(Debug, Clone, Default)]
-pub struct PasswordHasher;
+mod hasher;
+mod phc;
+mod policy;
+mod pool;
+#[cfg(test)]
+mod tests;
 
-/// Limits on passwords.
-#[derive(Debug, Clone, Default)]
-pub struct PasswordPolicy;
+pub use hasher::{PasswordCheck, PasswordHasher};
+pub use policy::{Argon2Params, PasswordPolicy, PasswordProblem};
+pub use pool::PoolStats;

@@ -3,11 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::claims::OutgoingClaims;
-use super::{Claims, Validation, Verifier};
+use super::{Claims, Validation, Verifier, jws};
 use crate::Error;
 use crate::keys::KeySet;
 use crate::revocation::RevocationList;
@@ -245,22 +242,9 @@ impl TokenIssuer {
             client_id: request.client_id.as_deref(),
             extra,
         };
-        let header = Header {
-            alg: key.algorithm().as_str(),
-            typ: "at+jwt",
-            kid: key.kid(),
-        };
-        let mut token = String::with_capacity(512);
-        let header_json = serde_json::to_vec(&header).map_err(Error::Claims)?;
-        URL_SAFE_NO_PAD.encode_string(header_json, &mut token);
-        token.push('.');
-        let claims_json = serde_json::to_vec(&claims).map_err(Error::Claims)?;
-        URL_SAFE_NO_PAD.encode_string(claims_json, &mut token);
-        let signature = key.sign(token.as_bytes())?;
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        let access_token = jws::sign_compact(&key, "at+jwt", &claims)?;
         Ok(IssuedToken {
-            access_token: token,
+            access_token,
             jti,
             sid,
             expires_at,
@@ -269,9 +253,3 @@ impl TokenIssuer {
     }
 }
 
-#[derive(serde::Serialize)]
-struct Header<'a> {
-    alg: &'a str,
-    typ: &'a str,
-    kid: &'a str,
-}

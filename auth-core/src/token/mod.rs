@@ -2,6 +2,7 @@
 
 mod claims;
 mod issuer;
+pub(crate) mod jws;
 mod rejection;
 mod validation;
 mod verifier;

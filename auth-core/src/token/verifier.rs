@@ -1,20 +1,12 @@
 //! Verifying access tokens (RFC 9068) by the rules of RFC 8725.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
-
-use super::{AccessClaims, Claims, TokenRejection, Validation};
-use crate::keys::{Algorithm, KeySet};
+use super::{AccessClaims, Claims, TokenRejection, Validation, jws};
+use crate::keys::KeySet;
 use crate::revocation::{RevocationQuery, RevocationView};
-
-/// The largest signature we decode: RSA-8192 (1024 bytes).
-const MAX_SIGNATURE_LEN: usize = 1024;
 
 /// Verifies access tokens and returns their claims.
 ///
@@ -70,20 +62,6 @@ impl<C> fmt::Debug for Verifier<C> {
             .field("revocations", &self.shared.revocations.is_some())
             .finish()
     }
-}
-
-/// The JOSE header fields this verifier reads. Anything else (`jku`, `x5u`,
-/// `jwk`, `x5c`, …) is ignored, never dereferenced.
-#[derive(Deserialize)]
-struct Header<'a> {
-    #[serde(borrow)]
-    alg: Cow<'a, str>,
-    #[serde(borrow, default)]
-    typ: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    kid: Option<Cow<'a, str>>,
-    #[serde(default)]
-    crit: Option<serde::de::IgnoredAny>,
 }
 
 impl Verifier<()> {
@@ -150,53 +128,14 @@ impl<C: Claims> Verifier<C> {
     pub fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims<C>, TokenRejection> {
         let shared = &*self.shared;
         let validation = &shared.validation;
-        if token.len() > validation.max_token_len {
-            return Err(TokenRejection::Oversized);
-        }
-
-        let (signing_input, signature_b64) =
-            token.rsplit_once('.').ok_or(TokenRejection::Malformed)?;
-        let (header_b64, claims_b64) = signing_input
-            .split_once('.')
-            .ok_or(TokenRejection::Malformed)?;
-        if claims_b64.contains('.') {
-            return Err(TokenRejection::Malformed);
-        }
-
-        // Header: decode, parse, and bind the algorithm to the key.
-        let header_json = decode(header_b64).ok_or(TokenRejection::MalformedHeader)?;
-        let header: Header<'_> =
-            serde_json::from_slice(&header_json).map_err(|_| TokenRejection::MalformedHeader)?;
-        let alg = Algorithm::from_header(&header.alg).ok_or(TokenRejection::UnsupportedAlgorithm)?;
-        if !header.typ.as_deref().is_some_and(is_access_token_type) {
-            return Err(TokenRejection::WrongType);
-        }
-        if header.crit.is_some() {
-            return Err(TokenRejection::CriticalHeader);
-        }
-
-        let keys = shared.keys.load();
-        let key = keys
-            .find(header.kid.as_deref())
-            .ok_or(TokenRejection::UnknownKey)?;
-        if key.algorithm() != alg {
-            return Err(TokenRejection::AlgorithmMismatch);
-        }
-
-        let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        let signature_len = URL_SAFE_NO_PAD
-            .decode_slice(signature_b64, &mut signature)
-            .map_err(|_| TokenRejection::Malformed)?;
-        let signature = signature
-            .get(..signature_len)
-            .ok_or(TokenRejection::Malformed)?;
-        if !key.verify(signing_input.as_bytes(), signature) {
-            return Err(TokenRejection::BadSignature);
-        }
-        drop(keys);
+        let claims_json = jws::verify_compact(
+            &shared.keys,
+            token,
+            validation.max_token_len,
+            is_access_token_type,
+        )?;
 
         // Claims: parsed once; the application's own claims only when it has some.
-        let claims_json = decode(claims_b64).ok_or(TokenRejection::MalformedClaims)?;
         let registered: AccessClaims<()> =
             serde_json::from_slice(&claims_json).map_err(|_| TokenRejection::MalformedClaims)?;
 
@@ -241,9 +180,3 @@ fn is_access_token_type(typ: &str) -> bool {
     typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
 }
 
-/// Strict base64url without padding; non-canonical trailing bits are refused.
-fn decode(segment: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(segment.len() / 4 * 3 + 3);
-    URL_SAFE_NO_PAD.decode_vec(segment, &mut out).ok()?;
-    Some(out)
-}

@@ -1,0 +1,64 @@
+//! API keys: created with a name, shown once, stored hashed, revocable at once.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::Authenticator;
+use crate::Error;
+use crate::store::{ApiKey, SecretHash};
+
+/// Every key starts with this, so it is recognisable in a leak scan.
+pub const API_KEY_PREFIX: &str = "ak_";
+const API_KEY_DOMAIN: &str = "api-key";
+
+/// The hash an API key is stored and looked up by; `None` for input that
+/// cannot be a key of ours.
+pub fn api_key_hash(key: &str) -> Option<SecretHash> {
+    let body = key.strip_prefix(API_KEY_PREFIX)?;
+    let plausible = body.len() == 43 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    plausible.then(|| SecretHash::of(API_KEY_DOMAIN, key.as_bytes()))
+}
+
+/// A new API key as shown to its owner, once.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct NewApiKey {
+    /// The key's public id (to delete it).
+    pub id: String,
+    /// The key itself; not stored, not shown again.
+    pub key: String,
+}
+
+impl std::fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApiKey").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// Creates an API key named `name` for `user_id`.
+    pub async fn create_api_key(&self, user_id: &str, name: &str) -> Result<NewApiKey, Error> {
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(secret.as_mut_slice()).map_err(|_| Error::Random)?;
+        let key = format!("{API_KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret.as_slice()));
+        let hash = api_key_hash(&key).ok_or(Error::Random)?;
+        let record = ApiKey {
+            id: crate::random::token_id()?,
+            user_id: user_id.to_owned(),
+            name: name.chars().take(100).collect(),
+            hash,
+            created_at: crate::time::now(),
+        };
+        self.inner.store.create_api_key(&record).await?;
+        Ok(NewApiKey { id: record.id, key })
+    }
+
+    /// Deletes key `id` of `user_id`; [`Error::NotFound`] if the user has no such key.
+    pub async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<(), Error> {
+        if self.inner.store.revoke_api_key(user_id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}

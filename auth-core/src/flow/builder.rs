@@ -1,0 +1,87 @@
+//! Building an [`Authenticator`].
+
+use std::sync::Arc;
+
+use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
+use crate::mfa::Totp;
+use crate::password::{PasswordHasher, PasswordPolicy};
+use crate::store::Store;
+use crate::token::TokenIssuer;
+use crate::Error;
+
+/// Builds an [`Authenticator`]; see [`Authenticator::builder`].
+#[must_use]
+pub struct AuthenticatorBuilder {
+    issuer: TokenIssuer,
+    store: Arc<dyn Store>,
+    hasher: Option<PasswordHasher>,
+    policy: PasswordPolicy,
+    totp: Option<Totp>,
+    config: FlowConfig,
+    roles_for_new_user: RolesForNewUser,
+}
+
+impl AuthenticatorBuilder {
+    pub(crate) fn new(issuer: TokenIssuer, store: Arc<dyn Store>) -> Self {
+        AuthenticatorBuilder {
+            issuer,
+            store,
+            hasher: None,
+            policy: PasswordPolicy::default(),
+            totp: None,
+            config: FlowConfig::default(),
+            roles_for_new_user: Arc::new(|_| Vec::new()),
+        }
+    }
+
+    /// The password policy (argon2 parameters, lengths, pool size).
+    pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// A password hasher to share with other parts of the app (its pool included).
+    pub fn password_hasher(mut self, hasher: PasswordHasher) -> Self {
+        self.hasher = Some(hasher);
+        self
+    }
+
+    /// TOTP settings; the issuer label defaults to the token issuer's `iss`.
+    pub fn totp(mut self, totp: Totp) -> Self {
+        self.totp = Some(totp);
+        self
+    }
+
+    /// Lifetimes and throttling limits.
+    pub fn config(mut self, config: FlowConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Roles given to a user at registration, decided from the username.
+    pub fn roles_for_new_user(mut self, roles: impl Fn(&str) -> Vec<String> + Send + Sync + 'static) -> Self {
+        self.roles_for_new_user = Arc::new(roles);
+        self
+    }
+
+    /// Builds the authenticator and loads the revocations still in force from
+    /// the store into the local view (so a restarted instance refuses what was
+    /// revoked before).
+    pub async fn build(self) -> Result<Authenticator, Error> {
+        let totp = self
+            .totp
+            .unwrap_or_else(|| Totp::issuer(self.issuer.issuer().to_owned()));
+        let authenticator = Authenticator {
+            inner: Arc::new(Inner {
+                hasher: self.hasher.unwrap_or_else(|| PasswordHasher::new(self.policy)),
+                issuer: self.issuer,
+                store: self.store,
+                totp,
+                config: self.config,
+                roles_for_new_user: self.roles_for_new_user,
+            }),
+        };
+        authenticator.load_revocations().await?;
+        Ok(authenticator)
+    }
+}

@@ -1,0 +1,132 @@
+//! The authentication flows: register, log in, second factor, issue, refresh,
+//! log out, API keys. Framework-free: each is one method an app (or the
+//! mountable router of `auth-middleware`) calls.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), auth_core::Error> {
+//! use auth_core::{Algorithm, Authenticator, KeySet, PasswordPolicy, TokenIssuer};
+//! use auth_core::flow::LoginOutcome;
+//! use auth_core::store::MemoryStore;
+//!
+//! let issuer = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://id.example", "api");
+//! let auth = Authenticator::builder(issuer, MemoryStore::new())
+//!     .password_policy(PasswordPolicy::insecure_fast_for_tests())
+//!     .build()
+//!     .await?;
+//! auth.register("ada", "correct horse battery").await?;
+//! let LoginOutcome::Tokens(tokens) = auth.login("ada", "correct horse battery", None).await? else {
+//!     unreachable!("no second factor enrolled")
+//! };
+//! let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
+//! assert_eq!(claims.amr, ["pwd"]);
+//! let next = auth.refresh(tokens.refresh.expose()).await?;      // rotation
+//! assert!(auth.refresh(tokens.refresh.expose()).await.is_err()); // reuse: the family is revoked
+//! assert!(auth.verifier().verify(&next.access.access_token).is_err());
+//! # Ok(()) }
+//! ```
+
+mod api_keys;
+mod builder;
+mod config;
+mod login;
+mod mfa_step;
+mod mfa_token;
+mod outcome;
+mod session;
+
+use std::sync::Arc;
+
+pub use builder::AuthenticatorBuilder;
+pub use config::FlowConfig;
+pub use api_keys::{API_KEY_PREFIX, NewApiKey, api_key_hash};
+pub use outcome::{LoginOutcome, MfaChallenge, RefreshToken, TokenPair};
+
+use crate::mfa::Totp;
+use crate::password::PasswordHasher;
+use crate::revocation::RevocationList;
+use crate::store::{Revocation, Store};
+use crate::token::{TokenIssuer, Verifier};
+use crate::Error;
+
+/// Decides the roles of a newly registered user from the username.
+pub type RolesForNewUser = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
+
+/// The authentication flows over one store, one token issuer and one password
+/// hasher. Cloning is cheap; build one per application.
+#[derive(Clone)]
+pub struct Authenticator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    issuer: TokenIssuer,
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+    totp: Totp,
+    config: FlowConfig,
+    roles_for_new_user: RolesForNewUser,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("issuer", &self.inner.issuer)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// Starts building an authenticator that issues with `issuer` and keeps state in `store`.
+    pub fn builder(issuer: TokenIssuer, store: impl Store) -> AuthenticatorBuilder {
+        AuthenticatorBuilder::new(issuer, Arc::new(store))
+    }
+
+    /// A verifier for the access tokens this authenticator issues; it consults
+    /// the local revocation view that logouts and reuse detection feed.
+    pub fn verifier(&self) -> Verifier {
+        self.inner.issuer.verifier()
+    }
+
+    /// The token issuer.
+    pub fn issuer(&self) -> &TokenIssuer {
+        &self.inner.issuer
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The flow settings.
+    pub fn config(&self) -> &FlowConfig {
+        &self.inner.config
+    }
+
+    /// The password hasher (and its bounded pool).
+    pub fn password_hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    /// The local revocation view.
+    pub fn revocations(&self) -> &RevocationList {
+        self.inner.issuer.revocations()
+    }
+
+    /// Records `revocation` in the store and in the local view. The local view
+    /// is updated first so this instance refuses the token at once even if the
+    /// store write fails.
+    async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
+        self.revocations().apply(&revocation);
+        self.inner.store.revoke(&revocation).await
+    }
+
+    /// Loads every revocation still in force from the store into the local view.
+    pub async fn load_revocations(&self) -> Result<usize, Error> {
+        let active = self.inner.store.active_revocations(crate::time::now()).await?;
+        for revocation in &active {
+            self.revocations().apply(revocation);
+        }
+        Ok(active.len())
+    }
+}

@@ -1,0 +1,148 @@
+//! The bounded pool argon2 runs on, off the async runtime's worker threads.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::Error;
+
+/// A snapshot of a hasher's pool, for metrics and health checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// How many hashes may run at the same time.
+    pub capacity: usize,
+    /// Hashes running now (each holds one of the `capacity` slots).
+    pub running: usize,
+    /// Callers waiting for a slot. Grows under a flood: see
+    /// [`PasswordHasher`](crate::PasswordHasher).
+    pub waiting: usize,
+    /// The most hashes ever seen running at the same time; never above
+    /// `capacity`.
+    pub high_water: usize,
+    /// Hashes and verifications run to the end since the pool was built.
+    pub completed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    waiting: AtomicUsize,
+    running: AtomicUsize,
+    high_water: AtomicUsize,
+    completed: AtomicU64,
+}
+
+/// At most `capacity` jobs run at once, each on one of tokio's blocking
+/// threads; the others wait, in arrival order, for a permit.
+///
+/// The permit is taken *before* the blocking task is spawned and travels
+/// inside it, so it is released when the job really ends: a caller that gives
+/// up while its job runs cannot let another job start next to it, and the
+/// bound holds on threads and on memory alike.
+pub(super) struct HashingPool {
+    permits: Arc<Semaphore>,
+    capacity: usize,
+    counters: Arc<Counters>,
+}
+
+impl HashingPool {
+    pub(super) fn new(capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            permits: Arc::new(Semaphore::new(capacity)),
+            capacity,
+            counters: Arc::default(),
+        }
+    }
+
+    pub(super) fn stats(&self) -> PoolStats {
+        PoolStats {
+            capacity: self.capacity,
+            running: self.counters.running.load(Ordering::Acquire),
+            waiting: self.counters.waiting.load(Ordering::Acquire),
+            high_water: self.counters.high_water.load(Ordering::Acquire),
+            completed: self.counters.completed.load(Ordering::Acquire),
+        }
+    }
+
+    /// Runs `job` on a blocking thread once a slot is free.
+    ///
+    /// Dropping the returned future while it waits gives up the place in the
+    /// queue and takes nothing; dropping it while the job runs lets the job
+    /// finish (a thread cannot be interrupted) and frees the slot then.
+    ///
+    /// # Errors
+    /// [`Error::HashingPool`] outside a tokio runtime, when the runtime is
+    /// shutting down, or when the job panicked.
+    pub(super) async fn run<T, F>(&self, job: F) -> Result<T, Error>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::HashingPool)?;
+        let slot = {
+            let _waiting = Waiting::enter(&self.counters);
+            let permit = Arc::clone(&self.permits)
+                .acquire_owned()
+                .await
+                .map_err(|_| Error::HashingPool)?;
+            Slot::take(permit, &self.counters)
+        };
+        let slot = { let counters = Arc::clone(&slot.counters); drop(slot); counters.running.fetch_add(1, Ordering::AcqRel); Slot { _permit: Arc::new(Semaphore::new(1)).try_acquire_owned().map_err(|_| Error::HashingPool)?, counters } };
+        let task = runtime.spawn_blocking(move || {
+            let output = job();
+            slot.complete();
+            output
+        });
+        task.await.map_err(|_| Error::HashingPool)
+    }
+
+    #[cfg(test)]
+    pub(super) fn available_permits(&self) -> usize {
+        self.permits.available_permits()
+    }
+}
+
+/// Counts a caller as waiting for as long as it is alive, however the wait ends.
+struct Waiting<'a>(&'a Counters);
+
+impl<'a> Waiting<'a> {
+    fn enter(counters: &'a Counters) -> Self {
+        counters.waiting.fetch_add(1, Ordering::AcqRel);
+        Self(counters)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A permit, counted as running until it is dropped (job done, job panicked,
+/// or the blocking task dropped unrun by a runtime that shuts down).
+struct Slot {
+    _permit: OwnedSemaphorePermit,
+    counters: Arc<Counters>,
+}
+
+impl Slot {
+    fn take(permit: OwnedSemaphorePermit, counters: &Arc<Counters>) -> Self {
+        let running = counters.running.fetch_add(1, Ordering::AcqRel).saturating_add(1);
+        counters.high_water.fetch_max(running, Ordering::AcqRel);
+        Self {
+            _permit: permit,
+            counters: Arc::clone(counters),
+        }
+    }
+
+    fn complete(self) {
+        self.counters.completed.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.counters.running.fetch_sub(1, Ordering::AcqRel);
+    }
+}

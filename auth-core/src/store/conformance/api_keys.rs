@@ -1,0 +1,121 @@
+//! API keys: creation, lookup by hash, deletion by their owner only.
+
+use std::sync::Arc;
+
+use super::{Must, now, random_hash, unique};
+use crate::store::{ApiKey, ApiKeyView, Store};
+
+fn new_key(user_id: &str) -> ApiKey {
+    ApiKey {
+        id: unique("key-id"),
+        user_id: user_id.to_owned(),
+        name: "ci deploy".to_owned(),
+        hash: random_hash(),
+        created_at: now(),
+    }
+}
+
+/// A stored key is found by its hash and deleted only by its owner.
+pub async fn api_keys_create_look_up_revoke<S: Store>(store: Arc<S>) {
+    let owner = unique("owner");
+    let key = new_key(&owner);
+    let other = new_key(&owner);
+    store.create_api_key(&key).await.must("create_api_key");
+    store.create_api_key(&other).await.must("create_api_key");
+    let found = store
+        .api_key_by_hash(&key.hash)
+        .await
+        .must("api_key_by_hash");
+    assert_eq!(
+        found.as_ref(),
+        Some(&key),
+        "a stored key must be found by its hash as stored"
+    );
+    assert!(
+        store
+            .api_key_by_hash(&random_hash())
+            .await
+            .must("api_key_by_hash")
+            .is_none(),
+        "an unknown hash must find no key"
+    );
+
+    assert!(
+        !store
+            .revoke_api_key(&unique("intruder"), &key.id)
+            .await
+            .must("revoke_api_key"),
+        "another user must not delete a key"
+    );
+    assert!(
+        store
+            .api_key_by_hash(&key.hash)
+            .await
+            .must("api_key_by_hash")
+            .is_some(),
+        "a refused deletion must leave the key"
+    );
+    assert!(
+        !store
+            .revoke_api_key(&owner, &unique("key-id"))
+            .await
+            .must("revoke_api_key"),
+        "deleting an unknown key must return false"
+    );
+    assert!(
+        store
+            .revoke_api_key(&owner, &key.id)
+            .await
+            .must("revoke_api_key"),
+        "the owner must delete the key"
+    );
+    assert!(
+        store
+            .api_key_by_hash(&key.hash)
+            .await
+            .must("api_key_by_hash")
+            .is_none(),
+        "a deleted key must not be found"
+    );
+    assert!(
+        !store
+            .revoke_api_key(&owner, &key.id)
+            .await
+            .must("revoke_api_key"),
+        "deleting a deleted key must return false"
+    );
+    assert_eq!(
+        store
+            .api_key_by_hash(&other.hash)
+            .await
+            .must("api_key_by_hash"),
+        Some(other),
+        "deleting one key must leave the owner's others"
+    );
+}
+
+/// The synchronous view sees a created key and misses a deleted one at once.
+pub async fn api_key_view_follows_the_store<S: Store + ApiKeyView>(store: Arc<S>) {
+    let owner = unique("owner");
+    let key = new_key(&owner);
+    assert!(
+        store.api_key(&key.hash).is_none(),
+        "the view must not know a key before it is created"
+    );
+    store.create_api_key(&key).await.must("create_api_key");
+    assert_eq!(
+        store.api_key(&key.hash),
+        Some(key.clone()),
+        "the view must find a created key"
+    );
+    assert!(
+        store
+            .revoke_api_key(&owner, &key.id)
+            .await
+            .must("revoke_api_key")
+    );
+    assert!(
+        store.api_key(&key.hash).is_none(),
+        "the view must miss a deleted key at once"
+    );
+}

@@ -1,0 +1,48 @@
+//! API keys by hash (the request path) and by id (deletion).
+
+use std::collections::HashMap;
+
+use crate::store::{ApiKey, SecretHash};
+
+#[derive(Default)]
+pub(super) struct ApiKeys {
+    by_hash: HashMap<[u8; 32], ApiKey>,
+    hash_by_id: HashMap<String, [u8; 32]>,
+}
+
+impl ApiKeys {
+    pub(super) fn create(&mut self, key: &ApiKey) {
+        // Ids are random; should one be reused, the older key goes, so the
+        // two maps never disagree.
+        if let Some(old) = self.hash_by_id.insert(key.id.clone(), key.hash.0) {
+            self.by_hash.remove(&old);
+        }
+        self.by_hash.insert(key.hash.0, key.clone());
+    }
+
+    /// A hash-map lookup: the key is a SHA-256 of a high-entropy secret, so
+    /// timing reveals nothing usable about a stored key.
+    pub(super) fn by_hash(&self, hash: &SecretHash) -> Option<ApiKey> {
+        self.by_hash.get(&hash.0).cloned()
+    }
+
+    /// Deletes key `id` if `user_id` owns it.
+    pub(super) fn revoke(&mut self, user_id: &str, id: &str) -> bool {
+        let owned = self
+            .hash_by_id
+            .get(id)
+            .and_then(|hash| self.by_hash.get(hash))
+            .is_some_and(|key| key.user_id == user_id);
+        if !owned {
+            return false;
+        }
+        if let Some(hash) = self.hash_by_id.remove(id) {
+            self.by_hash.remove(&hash);
+        }
+        true
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+}

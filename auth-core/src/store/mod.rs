@@ -1,0 +1,179 @@
+//! Where the flows keep their state, behind traits.
+//!
+//! Each trait is one concern and is shaped for atomic operations, so that a
+//! shared store (Redis, PostgreSQL) can serve several instances: rotation,
+//! single use and throttling counters are each one call, never a read followed
+//! by a write the caller would have to make atomic. [`MemoryStore`] is the
+//! embedded default.
+//!
+//! Every method may fail with [`Error::StoreUnavailable`](crate::Error) when the
+//! store cannot be reached; flows pass that on (HTTP 503), never panic.
+
+#[cfg(any(test, feature = "conformance"))]
+#[doc(hidden)]
+pub mod conformance;
+mod memory;
+mod records;
+
+use async_trait::async_trait;
+
+pub use memory::MemoryStore;
+pub use records::{
+    ApiKey, Failures, NewUser, Revocation, Rotation, SecretHash, Session, TotpState, User,
+};
+
+use crate::Error;
+
+/// User accounts.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Creates an account; [`Error::UsernameTaken`] if the name exists.
+    async fn create_user(&self, user: NewUser) -> Result<User, Error>;
+    /// The account named `username`.
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, Error>;
+    /// The account with id `id`.
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, Error>;
+    /// Replaces the password hash (after a re-hash with new parameters);
+    /// [`Error::NotFound`] if there is no such user.
+    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), Error>;
+    /// Sets or clears the TOTP enrolment; [`Error::NotFound`] if there is no such user.
+    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), Error>;
+    /// Replaces the recovery codes (hashes only); [`Error::NotFound`] if there is no such user.
+    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), Error>;
+    /// Removes the recovery code `code` if the user has it; `true` when it was
+    /// there (`false` for an unknown user). Atomic: of two concurrent calls
+    /// with one code, one gets `true`.
+    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, Error>;
+}
+
+/// Login sessions and their refresh-token families.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Starts a session whose first refresh token hashes to `refresh`, valid
+    /// until `refresh_expires_at`. `session.sid` must be fresh (random): the
+    /// store does not check it.
+    async fn create_session(
+        &self,
+        session: &Session,
+        refresh: &SecretHash,
+        refresh_expires_at: i64,
+    ) -> Result<(), Error>;
+
+    /// Presents a refresh token: if it is the current token of a live session
+    /// and not expired at `now` (`now < expires_at`), it is retired and `next`
+    /// (valid until `next_expires_at`) becomes current; if it was already
+    /// retired (and is not expired), the whole session is revoked (reuse,
+    /// [`Rotation::Reused`]). Unknown and expired tokens, and every token of a
+    /// revoked or expired session, retired ones included, are
+    /// [`Rotation::Invalid`].
+    ///
+    /// Atomic: of concurrent calls with one token, at most one gets
+    /// [`Rotation::Rotated`]; the others present a retired token, which is
+    /// reuse, so the family is revoked (RFC 9700 §4.14.2): the first of them
+    /// gets [`Rotation::Reused`], later ones may find the family revoked already.
+    async fn rotate_refresh(
+        &self,
+        presented: &SecretHash,
+        next: &SecretHash,
+        now: i64,
+        next_expires_at: i64,
+    ) -> Result<Rotation, Error>;
+
+    /// The live session a refresh token (current or retired) belongs to;
+    /// `None` once the session is revoked or expired.
+    async fn session_by_refresh(&self, refresh: &SecretHash) -> Result<Option<Session>, Error>;
+
+    /// Revokes session `sid`; returns it if it was live.
+    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error>;
+
+    /// Revokes every session of `user_id`; returns those that were live.
+    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error>;
+}
+
+/// Revocations, kept so that every instance (and a restarted one) can load them.
+#[async_trait]
+pub trait RevocationStore: Send + Sync + 'static {
+    /// Records `revocation` (and, in shared stores, tells the other instances).
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), Error>;
+    /// Every revocation still in force at `now` (`expires_at() >= now`).
+    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, Error>;
+}
+
+/// Counters of failed attempts (login, second factor), per account and per address.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync + 'static {
+    /// The failures counted for `key` in the window running at `now`; when
+    /// none runs (`now >= window_ends`), a count of 0 with `window_ends == now`.
+    async fn failures(&self, key: &str, now: i64) -> Result<Failures, Error>;
+    /// Counts one failure for `key`; a fixed window of `window_secs` (at least
+    /// one second) starts at the first failure, and the next failure after it
+    /// ends starts a new one. Returns the updated count. Atomic.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<Failures, Error>;
+    /// Forgets the failures of `key` (after a successful login).
+    async fn clear_failures(&self, key: &str) -> Result<(), Error>;
+}
+
+/// Single use of short-lived things: a TOTP code per time step, an `mfa_token`,
+/// an emailed one-time code.
+#[async_trait]
+pub trait OneTimeStore: Send + Sync + 'static {
+    /// Marks `key` used until `expires_at` (inclusive); `true` if it was not
+    /// marked. Once a mark has expired the key is usable again. Atomic: of
+    /// concurrent calls with one key, exactly one gets `true`.
+    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, Error>;
+
+    /// Keeps `code`, the hash of a short-lived code sent to a user (email,
+    /// SMS), under `key` until `expires_at`, replacing any code already there:
+    /// only the latest code issued for a key can be used.
+    ///
+    /// [`use_once`](Self::use_once) cannot do this: it can only record that a
+    /// key was used, not that a code was issued, so the code to expect has to
+    /// be kept until [`consume_code`](Self::consume_code) takes it.
+    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), Error>;
+
+    /// Single use of a code kept by [`put_code`](Self::put_code): if `key`
+    /// holds `code` (compared in constant time) and it has not expired at
+    /// `now`, removes it and returns `true`. Otherwise returns `false` and
+    /// leaves a stored code in place, so a wrong guess does not cancel the
+    /// right code (guessing is throttled by the caller). Atomic: of concurrent
+    /// calls with the right code, exactly one gets `true`.
+    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, Error>;
+}
+
+/// API keys (hashes only).
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync + 'static {
+    /// Stores a new key.
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), Error>;
+    /// The key with this hash.
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error>;
+    /// Deletes key `id` of `user_id`; `false` if there is none (or it is someone else's).
+    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error>;
+}
+
+/// The synchronous API-key lookup of the request path.
+///
+/// The layer checks `X-API-Key` on every request without awaiting, so this
+/// answers from memory: [`MemoryStore`] from its own map, shared stores from
+/// a local index they keep fed. Deleting a key through [`ApiKeyStore`] on the
+/// same instance makes the lookup miss at once.
+pub trait ApiKeyView: Send + Sync + 'static {
+    /// The key with this hash.
+    fn api_key(&self, hash: &SecretHash) -> Option<ApiKey>;
+}
+
+/// Everything the flows need, in one store.
+pub trait Store:
+    UserStore + SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
+{
+}
+
+impl<T> Store for T where
+    T: UserStore + SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
+{
+}

@@ -1,0 +1,267 @@
+//! The [`AuthLayer`] and its configuration.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use auth_core::{AccessClaims, Claims, Verifier};
+use http::HeaderMap;
+use tower_layer::Layer;
+
+use crate::error::AuthError;
+use crate::rejection::{RenderRejection, Responder};
+use crate::service::AuthService;
+use crate::source::{TokenSource, find_token};
+
+/// A tower [`Layer`] that verifies each request's access token and refuses
+/// the request when there is none or it does not verify.
+///
+/// On success the inner service sees an [`AuthUser<C>`](crate::AuthUser) and
+/// an [`AuthContext`](crate::AuthContext) in the request's extensions. On
+/// failure it is not called; the client gets 401 with a `WWW-Authenticate:
+/// Bearer` challenge (RFC 6750 §3, RFC 9110 §15.5.2), or 400 `invalid_request`
+/// for malformed credentials, rendered by the configured
+/// [`RenderRejection`].
+///
+/// It wraps any `Service<http::Request<B>, Response = http::Response<ResBody>>`:
+/// an axum `Router`, a `tower::service_fn`, a hyper service.
+///
+/// ```
+/// use auth_core::{Algorithm, KeySet, TokenIssuer};
+/// use auth_middleware::{AuthLayer, AuthUser};
+/// use axum::{Router, routing::get};
+///
+/// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+///
+/// async fn me(user: AuthUser) -> String {
+///     format!("hello {}", user.subject())
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/me", get(me))
+///     .layer(AuthLayer::bearer(tokens.verifier()).realm("example"));
+/// # Ok::<(), auth_core::Error>(())
+/// ```
+///
+/// Cloning is cheap: the configuration is shared.
+pub struct AuthLayer<C = ()> {
+    config: Arc<Config<C>>,
+}
+
+/// What every [`AuthService`] of one layer shares.
+pub(crate) struct Config<C> {
+    verifier: Verifier<C>,
+    sources: Vec<TokenSource>,
+    /// `sources` holds the default (the `Authorization` header), to be
+    /// replaced by the first source configured explicitly.
+    default_sources: bool,
+    optional: bool,
+    pub(crate) responder: Arc<Responder>,
+}
+
+impl<C> Clone for Config<C> {
+    fn clone(&self) -> Self {
+        Config {
+            verifier: self.verifier.clone(),
+            sources: self.sources.clone(),
+            default_sources: self.default_sources,
+            optional: self.optional,
+            responder: Arc::clone(&self.responder),
+        }
+    }
+}
+
+impl<C: Claims> Config<C> {
+    /// The verified claims of the request, `None` when it carries no token and
+    /// the layer is optional.
+    pub(crate) fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<Arc<AccessClaims<C>>>, AuthError> {
+        match find_token(&self.sources, headers)? {
+            Some(token) => match self.verifier.verify(token) {
+                Ok(claims) => Ok(Some(Arc::new(claims))),
+                Err(reason) => Err(AuthError::InvalidToken(reason)),
+            },
+            None if self.optional => Ok(None),
+            None => Err(AuthError::MissingToken),
+        }
+    }
+}
+
+impl<C: Claims> AuthLayer<C> {
+    /// A layer verifying tokens with `verifier`, read from the `Authorization:
+    /// Bearer` header unless other sources are configured
+    /// ([`AuthLayer::bearer_header`], [`AuthLayer::cookie`]).
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer};
+    /// use auth_middleware::AuthLayer;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// // Pages send a cookie, scripts a header: try the header first.
+    /// let layer = AuthLayer::new(tokens.verifier())
+    ///     .bearer_header()
+    ///     .cookie("__Host-access")
+    ///     .realm("auth-demo");
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    pub fn new(verifier: Verifier<C>) -> Self {
+        AuthLayer {
+            config: Arc::new(Config {
+                verifier,
+                sources: vec![TokenSource::Bearer],
+                default_sources: true,
+                optional: false,
+                responder: Arc::new(Responder::default()),
+            }),
+        }
+    }
+
+    /// A layer verifying the `Authorization: Bearer` token of each request
+    /// with `verifier`; the quickstart's one line.
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer};
+    /// use auth_middleware::AuthLayer;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// let layer = AuthLayer::bearer(tokens.verifier());
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    pub fn bearer(verifier: Verifier<C>) -> Self {
+        AuthLayer::new(verifier).bearer_header()
+    }
+
+    /// Also look in the `Authorization` header for a `Bearer` token (RFC 6750
+    /// §2.1; the scheme is case-insensitive). Sources are tried in the order
+    /// they are added.
+    ///
+    /// Another scheme (`Basic`, …) counts as no token, so the next source is
+    /// tried; several `Authorization` headers, or `Bearer` with no token, are
+    /// refused with 400 `invalid_request`.
+    ///
+    /// (The constructor [`AuthLayer::bearer`] holds the shorter name.)
+    #[must_use]
+    pub fn bearer_header(self) -> Self {
+        self.add_source(TokenSource::Bearer)
+    }
+
+    /// Also look for the token in the cookie `name` (e.g. `"__Host-access"`).
+    /// Sources are tried in the order they are added.
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer};
+    /// use auth_middleware::AuthLayer;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// let pages_only = AuthLayer::new(tokens.verifier()).cookie("__Host-access");
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn cookie(self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.add_source(TokenSource::Cookie(name.into()))
+    }
+
+    /// Let requests without a token through, with no
+    /// [`AuthUser`](crate::AuthUser) in their extensions (handlers then take
+    /// `Option<AuthUser>`, and guards still refuse them with 401). A token
+    /// that is present but invalid is still refused.
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer};
+    /// use auth_middleware::AuthLayer;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// let layer = AuthLayer::bearer(tokens.verifier()).optional();
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn optional(mut self) -> Self {
+        self.config_mut().optional = true;
+        self
+    }
+
+    /// The `realm` named in every challenge (`"api"` by default). It is
+    /// escaped as a quoted-string; control characters are dropped.
+    #[must_use]
+    pub fn realm(mut self, realm: impl Into<Arc<str>>) -> Self {
+        let config = self.config_mut();
+        config.responder = Arc::new(config.responder.with_realm(realm.into()));
+        self
+    }
+
+    /// Render every rejection, the layer's and its extractors', with
+    /// `renderer` (a [`RenderRejection`] or a closure
+    /// `Fn(&Rejection) -> http::Response<Bytes>`) instead of the
+    /// [`DefaultRenderer`](crate::DefaultRenderer).
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer};
+    /// use auth_middleware::{AuthLayer, Rejection};
+    /// use bytes::Bytes;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// let layer = AuthLayer::bearer(tokens.verifier()).on_rejection(|rejection: &Rejection| {
+    ///     let mut response = rejection.default_response();
+    ///     *response.body_mut() = Bytes::from(format!("<p>{}</p>", rejection.error().description()));
+    ///     response.headers_mut().insert("content-type", "text/html".parse().unwrap());
+    ///     response
+    /// });
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn on_rejection(mut self, renderer: impl RenderRejection) -> Self {
+        let config = self.config_mut();
+        config.responder = Arc::new(config.responder.with_renderer(Arc::new(renderer)));
+        self
+    }
+
+    fn add_source(mut self, source: TokenSource) -> Self {
+        let config = self.config_mut();
+        if std::mem::take(&mut config.default_sources) {
+            config.sources.clear();
+        }
+        if !config.sources.contains(&source) {
+            config.sources.push(source);
+        }
+        self
+    }
+
+    fn config_mut(&mut self) -> &mut Config<C> {
+        Arc::make_mut(&mut self.config)
+    }
+}
+
+impl<S, C: Claims> Layer<S> for AuthLayer<C> {
+    type Service = AuthService<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService::from_config(inner, Arc::clone(&self.config))
+    }
+}
+
+impl<C> Clone for AuthLayer<C> {
+    fn clone(&self) -> Self {
+        AuthLayer {
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<C> fmt::Debug for AuthLayer<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.config.fmt(f)
+    }
+}
+
+impl<C> fmt::Debug for Config<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthLayer")
+            .field("verifier", &self.verifier)
+            .field("sources", &self.sources)
+            .field("optional", &self.optional)
+            .field("realm", &self.responder.realm())
+            .finish()
+    }
+}

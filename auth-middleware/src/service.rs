@@ -1,0 +1,129 @@
+//! The [`AuthService`]: the layer applied to a service.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use auth_core::Claims;
+use http::{Request, Response};
+use tower_service::Service;
+
+use crate::body::AuthBody;
+use crate::context::{AuthContext, Principal};
+use crate::future::ResponseFuture;
+use crate::layer::{AuthLayer, Config};
+use crate::user::AuthUser;
+
+/// Verifies each request's access token before calling the inner service `S`;
+/// made by an [`AuthLayer`].
+///
+/// Verification is synchronous and happens in `call`: a refused request
+/// never reaches `S` and is answered by a [`ResponseFuture`] that is ready at
+/// once. `poll_ready` is `S`'s own.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use auth_core::{Algorithm, KeySet, TokenIssuer, TokenRequest};
+/// use auth_middleware::{AuthLayer, AuthService, AuthUser};
+/// use http::{Request, Response};
+/// use tower::{Service, ServiceExt, service_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+/// let hello = service_fn(|request: Request<String>| async move {
+///     let user = request.extensions().get::<AuthUser>().map(AuthUser::subject).unwrap_or("nobody");
+///     Ok::<_, Infallible>(Response::new(http_body_util::Full::from(format!("hello {user}"))))
+/// });
+/// let service = AuthService::new(hello, AuthLayer::bearer(tokens.verifier()));
+///
+/// let token = tokens.issue(&TokenRequest::new("ada"))?.access_token;
+/// let request = Request::get("/").header("authorization", format!("Bearer {token}")).body(String::new())?;
+/// let response = service.oneshot(request).await?;
+/// assert_eq!(response.status(), 200);
+/// # Ok(())
+/// # }
+/// ```
+pub struct AuthService<S, C = ()> {
+    inner: S,
+    config: Arc<Config<C>>,
+}
+
+impl<S, C: Claims> AuthService<S, C> {
+    /// Wraps `inner` with `layer`'s configuration (the same as
+    /// `layer.layer(inner)`).
+    pub fn new(inner: S, layer: AuthLayer<C>) -> Self {
+        tower_layer::Layer::layer(&layer, inner)
+    }
+
+    pub(crate) fn from_config(inner: S, config: Arc<Config<C>>) -> Self {
+        AuthService { inner, config }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, consuming this one.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, C, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S, C>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    C: Claims,
+{
+    type Response = Response<AuthBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let claims = match self.config.authenticate(request.headers()) {
+            Ok(claims) => claims,
+            Err(error) => return ResponseFuture::rejected(self.config.responder.reject(error)),
+        };
+        let principal = claims
+            .as_ref()
+            .map(|claims| Arc::clone(claims) as Arc<dyn Principal>);
+        let extensions = request.extensions_mut();
+        if let Some(claims) = claims {
+            extensions.insert(AuthUser::new(claims));
+        }
+        extensions.insert(AuthContext::new(
+            principal,
+            Arc::clone(&self.config.responder),
+        ));
+        ResponseFuture::inner(self.inner.call(request))
+    }
+}
+
+impl<S: Clone, C> Clone for AuthService<S, C> {
+    fn clone(&self) -> Self {
+        AuthService {
+            inner: self.inner.clone(),
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<S: fmt::Debug, C> fmt::Debug for AuthService<S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthService")
+            .field("inner", &self.inner)
+            .field("config", &self.config)
+            .finish()
+    }
+}

@@ -1,0 +1,6 @@
+use auth_middleware::require_auth;
+
+#[require_auth(roles = [admin, 42])]
+async fn admin() {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use auth_middleware::require_auth;
+
+#[require_auth(mfa)]
+#[require_auth(roles = ["admin"])]
+async fn admin() {}
+
+fn main() {}
