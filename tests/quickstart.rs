@@ -20,7 +20,12 @@ async fn quickstart_serves_me_with_the_printed_token() {
         .to_owned();
     let client = reqwest::Client::new();
 
-    let ok = client.get(app.url("/me")).bearer_auth(&token).send().await.unwrap();
+    let ok = client
+        .get(app.url("/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert!(ok.text().await.unwrap().contains("hello user-1"));
 
@@ -45,8 +50,18 @@ async fn quickstart_serves_me_with_the_printed_token() {
             .contains(r#"error="invalid_token""#)
     );
 
-    let mfa = client.get(app.url("/billing")).bearer_auth(&token).send().await.unwrap();
+    let mfa = client
+        .get(app.url("/billing"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(mfa.status(), 403);
-    let admin = client.get(app.url("/admin")).bearer_auth(&token).send().await.unwrap();
+    let admin = client
+        .get(app.url("/admin"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(admin.status(), 403);
 }

@@ -98,7 +98,12 @@ fn fixture(alg: Algorithm) -> Fixture {
 }
 
 fn verify(c: &mut Criterion) {
-    for alg in [Algorithm::HS256, Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256] {
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::EdDSA,
+        Algorithm::ES256,
+        Algorithm::RS256,
+    ] {
         let f = fixture(alg);
         let mut group = c.benchmark_group(format!("verify_{alg}"));
         group.bench_function("auth-core", |b| {

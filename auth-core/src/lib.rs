@@ -43,6 +43,6 @@ pub use password::{PasswordHasher, PasswordPolicy};
 pub use revocation::{RevocationList, RevocationQuery, RevocationView};
 pub use store::{MemoryStore, Store};
 pub use token::{
-    AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest, Validation,
-    Verifier,
+    AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest,
+    Validation, Verifier,
 };

@@ -54,7 +54,11 @@ fn fixtures() -> &'static [Fixture] {
 fn assert_refused_unless_identical(f: &Fixture, candidate: &str) -> Result<(), TestCaseError> {
     let verdict = f.verifier.verify_at(candidate, T0);
     if candidate == f.token {
-        prop_assert!(verdict.is_ok(), "{}: the untouched token was refused", f.alg);
+        prop_assert!(
+            verdict.is_ok(),
+            "{}: the untouched token was refused",
+            f.alg
+        );
     } else {
         prop_assert!(
             verdict.is_err(),
@@ -68,14 +72,22 @@ fn assert_refused_unless_identical(f: &Fixture, candidate: &str) -> Result<(), T
 /// `candidate` verifies under no algorithm's verifier.
 fn assert_refused_everywhere(candidate: &str) -> Result<(), TestCaseError> {
     for f in fixtures() {
-        prop_assert!(f.verifier.verify_at(candidate, T0).is_err(), "{}: {candidate:?}", f.alg);
+        prop_assert!(
+            f.verifier.verify_at(candidate, T0).is_err(),
+            "{}: {candidate:?}",
+            f.alg
+        );
     }
     Ok(())
 }
 
 fn segments(token: &str) -> [&str; 3] {
     let mut parts = token.split('.');
-    [parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap()]
+    [
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    ]
 }
 
 /// Characters a mutation writes: the base64url alphabet, the separators and
@@ -230,7 +242,11 @@ fn reserialized_json_never_verifies() {
                 } else {
                     format!("{header}.{rewritten}.{signature}")
                 };
-                assert!(f.verifier.verify_at(&token, T0).is_err(), "{}: {text}", f.alg);
+                assert!(
+                    f.verifier.verify_at(&token, T0).is_err(),
+                    "{}: {text}",
+                    f.alg
+                );
             }
         }
     }

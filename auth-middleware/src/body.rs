@@ -72,7 +72,9 @@ where
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         match self.project().kind.project() {
             KindProjection::Inner { body } => body.poll_frame(cx),
-            KindProjection::Rejection { data } => Poll::Ready(data.take().map(|data| Ok(Frame::data(data)))),
+            KindProjection::Rejection { data } => {
+                Poll::Ready(data.take().map(|data| Ok(Frame::data(data))))
+            }
         }
     }
 
@@ -117,16 +119,24 @@ mod tests {
     impl Body for Never {
         type Data = Bytes;
         type Error = Infallible;
-        fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
             Poll::Pending
         }
     }
 
     fn poll(body: &mut AuthBody<Never>) -> Poll<Option<Bytes>> {
         let mut cx = Context::from_waker(Waker::noop());
-        Pin::new(body)
-            .poll_frame(&mut cx)
-            .map(|frame| frame.map(|frame| frame.ok().and_then(|f| f.into_data().ok()).unwrap_or_default()))
+        Pin::new(body).poll_frame(&mut cx).map(|frame| {
+            frame.map(|frame| {
+                frame
+                    .ok()
+                    .and_then(|f| f.into_data().ok())
+                    .unwrap_or_default()
+            })
+        })
     }
 
     #[test]
@@ -134,7 +144,10 @@ mod tests {
         let mut body = AuthBody::<Never>::rejection(Bytes::from_static(b"{}"));
         assert_eq!(body.size_hint().exact(), Some(2));
         assert!(!body.is_end_stream());
-        assert_eq!(poll(&mut body), Poll::Ready(Some(Bytes::from_static(b"{}"))));
+        assert_eq!(
+            poll(&mut body),
+            Poll::Ready(Some(Bytes::from_static(b"{}")))
+        );
         assert!(body.is_end_stream());
         assert_eq!(poll(&mut body), Poll::Ready(None));
     }

@@ -21,6 +21,10 @@ pub(crate) trait Principal: Send + Sync + 'static {
     fn has_role(&self, role: &str) -> bool;
     fn has_scope(&self, scope: &str) -> bool;
     fn is_mfa(&self) -> bool;
+    /// Whether the credential is an API key rather than an access token.
+    fn is_api_key(&self) -> bool {
+        false
+    }
 }
 
 impl<C: Claims> Principal for AccessClaims<C> {
@@ -81,13 +85,19 @@ impl AuthContext {
         }
     }
 
-    /// Whether the request carried a verified token (`false` only behind an
-    /// [`optional`](crate::AuthLayer::optional) layer).
+    /// Whether the request carried a verified token or a live API key
+    /// (`false` only behind an [`optional`](crate::AuthLayer::optional) layer).
     pub fn is_authenticated(&self) -> bool {
         self.principal.is_some()
     }
 
-    /// The verified token's subject, if there is one.
+    /// Whether the request was authenticated with an API key (see
+    /// [`AuthLayer::api_key_header`](crate::AuthLayer::api_key_header)).
+    pub(crate) fn is_api_key(&self) -> bool {
+        self.principal.as_deref().is_some_and(Principal::is_api_key)
+    }
+
+    /// The verified credential's subject, if there is one.
     pub fn subject(&self) -> Option<&str> {
         self.principal.as_deref().map(Principal::subject)
     }
@@ -111,13 +121,23 @@ impl AuthContext {
         self.responder.reject(error).map(Body::from)
     }
 
-    /// The context of a request; a 500 response when no layer put one there.
-    pub(crate) fn of(parts: &Parts) -> Result<&AuthContext, Response> {
-        parts.extensions.get::<AuthContext>().ok_or_else(|| {
-            Responder::default()
-                .reject(AuthError::NotConfigured("no AuthLayer runs in front of this route"))
-                .map(Body::from)
-        })
+    /// The context of a request; `Err` converts into the 500 answer for a
+    /// route that no layer runs in front of.
+    pub(crate) fn of(parts: &Parts) -> Result<&AuthContext, NoLayer> {
+        parts.extensions.get::<AuthContext>().ok_or(NoLayer)
+    }
+}
+
+/// No [`AuthContext`] in a request: no layer runs in front of the route.
+pub(crate) struct NoLayer;
+
+impl From<NoLayer> for Response {
+    fn from(NoLayer: NoLayer) -> Self {
+        Responder::default()
+            .reject(AuthError::NotConfigured(
+                "no AuthLayer runs in front of this route",
+            ))
+            .map(Body::from)
     }
 }
 
@@ -126,7 +146,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthContext {
 
     /// Answers 500 when no [`AuthLayer`](crate::AuthLayer) runs in front of the route.
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        AuthContext::of(parts).cloned()
+        AuthContext::of(parts).cloned().map_err(Response::from)
     }
 }
 

@@ -4,10 +4,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use auth_core::store::ApiKeyView;
 use auth_core::{AccessClaims, Claims, Verifier};
 use http::HeaderMap;
 use tower_layer::Layer;
 
+use crate::api_key::{ApiKeyUser, api_key_user};
 use crate::error::AuthError;
 use crate::rejection::{RenderRejection, Responder};
 use crate::service::AuthService;
@@ -55,8 +57,18 @@ pub(crate) struct Config<C> {
     /// `sources` holds the default (the `Authorization` header), to be
     /// replaced by the first source configured explicitly.
     default_sources: bool,
+    /// Where `X-API-Key` headers are looked up; `None`: the header is ignored.
+    api_keys: Option<Arc<dyn ApiKeyView>>,
     optional: bool,
     pub(crate) responder: Arc<Responder>,
+}
+
+/// What a request proved.
+pub(crate) enum Credential<C> {
+    /// A verified access token.
+    Token(Arc<AccessClaims<C>>),
+    /// A live API key.
+    ApiKey(Arc<ApiKeyUser>),
 }
 
 impl<C> Clone for Config<C> {
@@ -65,6 +77,7 @@ impl<C> Clone for Config<C> {
             verifier: self.verifier.clone(),
             sources: self.sources.clone(),
             default_sources: self.default_sources,
+            api_keys: self.api_keys.clone(),
             optional: self.optional,
             responder: Arc::clone(&self.responder),
         }
@@ -72,19 +85,28 @@ impl<C> Clone for Config<C> {
 }
 
 impl<C: Claims> Config<C> {
-    /// The verified claims of the request, `None` when it carries no token and
-    /// the layer is optional.
+    /// The request's verified credential, `None` when it carries none and
+    /// the layer is optional. A token, when present, decides alone: an API
+    /// key is looked at only without one.
     pub(crate) fn authenticate(
         &self,
         headers: &HeaderMap,
-    ) -> Result<Option<Arc<AccessClaims<C>>>, AuthError> {
-        match find_token(&self.sources, headers)? {
-            Some(token) => match self.verifier.verify(token) {
-                Ok(claims) => Ok(Some(Arc::new(claims))),
+    ) -> Result<Option<Credential<C>>, AuthError> {
+        if let Some(token) = find_token(&self.sources, headers)? {
+            return match self.verifier.verify(token) {
+                Ok(claims) => Ok(Some(Credential::Token(Arc::new(claims)))),
                 Err(reason) => Err(AuthError::InvalidToken(reason)),
-            },
-            None if self.optional => Ok(None),
-            None => Err(AuthError::MissingToken),
+            };
+        }
+        if let Some(view) = &self.api_keys
+            && let Some(user) = api_key_user(view.as_ref(), headers)?
+        {
+            return Ok(Some(Credential::ApiKey(Arc::new(user))));
+        }
+        if self.optional {
+            Ok(None)
+        } else {
+            Err(AuthError::MissingToken)
         }
     }
 }
@@ -112,6 +134,7 @@ impl<C: Claims> AuthLayer<C> {
                 verifier,
                 sources: vec![TokenSource::Bearer],
                 default_sources: true,
+                api_keys: None,
                 optional: false,
                 responder: Arc::new(Responder::default()),
             }),
@@ -161,6 +184,33 @@ impl<C: Claims> AuthLayer<C> {
     #[must_use]
     pub fn cookie(self, name: impl Into<Cow<'static, str>>) -> Self {
         self.add_source(TokenSource::Cookie(name.into()))
+    }
+
+    /// Also accept API keys in the `X-API-Key` header, looked up in `view`
+    /// (an [`ApiKeyView`] such as [`MemoryStore`](auth_core::MemoryStore):
+    /// a synchronous, in-memory lookup, so the request path never awaits).
+    ///
+    /// A live key puts an [`ApiKeyUser`] into the request's extensions and
+    /// counts as authenticated for `#[require_auth]` (with no roles, scopes
+    /// or MFA); [`AuthUser`](crate::AuthUser) stays absent, so routes that
+    /// need a bearer token still refuse it, and [`Caller`](crate::Caller)
+    /// accepts either. An unknown, malformed or revoked key answers 401
+    /// `invalid_token`. A token in a configured source, when present, wins and
+    /// the key is not looked at.
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, MemoryStore, TokenIssuer};
+    /// use auth_middleware::AuthLayer;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// let store = MemoryStore::new();
+    /// let layer = AuthLayer::bearer(tokens.verifier()).api_key_header(store.clone());
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn api_key_header(mut self, view: impl ApiKeyView) -> Self {
+        self.config_mut().api_keys = Some(Arc::new(view));
+        self
     }
 
     /// Let requests without a token through, with no
@@ -260,6 +310,7 @@ impl<C> fmt::Debug for Config<C> {
         f.debug_struct("AuthLayer")
             .field("verifier", &self.verifier)
             .field("sources", &self.sources)
+            .field("api_keys", &self.api_keys.is_some())
             .field("optional", &self.optional)
             .field("realm", &self.responder.realm())
             .finish()

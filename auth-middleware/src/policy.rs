@@ -209,20 +209,29 @@ mod tests {
             Requirement::Scope("write"),
             Requirement::Mfa,
         ]);
-        assert_eq!(all.evaluate(&PLAIN), Err(AuthError::MissingScope("write".into())));
+        assert_eq!(
+            all.evaluate(&PLAIN),
+            Err(AuthError::MissingScope("write".into()))
+        );
         assert_eq!(Requirement::All(&[]).evaluate(&PLAIN), Ok(()));
     }
 
     #[test]
     fn any_passes_with_one_and_fails_with_the_first_failure() {
         let any = Requirement::Any(&[Requirement::Mfa, Requirement::Role("admin")]);
-        assert_eq!(any.evaluate(&PLAIN), Err(AuthError::InsufficientUserAuthentication));
+        assert_eq!(
+            any.evaluate(&PLAIN),
+            Err(AuthError::InsufficientUserAuthentication)
+        );
         let admin = Claims {
             roles: &["admin"],
             ..PLAIN
         };
         assert_eq!(any.evaluate(&admin), Ok(()));
-        assert_eq!(Requirement::Any(&[]).evaluate(&PLAIN), Err(AuthError::Forbidden));
+        assert_eq!(
+            Requirement::Any(&[]).evaluate(&PLAIN),
+            Err(AuthError::Forbidden)
+        );
     }
 
     #[test]
@@ -234,7 +243,10 @@ mod tests {
                 Requirement::Scope("billing:write"),
             ]),
         ]);
-        assert_eq!(TREE.evaluate(&PLAIN), Err(AuthError::MissingRole("admin".into())));
+        assert_eq!(
+            TREE.evaluate(&PLAIN),
+            Err(AuthError::MissingRole("admin".into()))
+        );
         let scoped = Claims {
             scopes: &["billing:write"],
             ..PLAIN

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
 use crate::error::AuthError;
@@ -98,18 +98,24 @@ impl Rejection {
             error: self.error.code(),
             error_description: self.error.description(),
         };
-        serde_json::to_vec(&body).map(Bytes::from).unwrap_or_default()
+        serde_json::to_vec(&body)
+            .map(Bytes::from)
+            .unwrap_or_default()
     }
 
     /// The standard response: [`Rejection::status`], the [`Rejection::challenge`]
-    /// in `WWW-Authenticate`, the [`Rejection::json_body`] as
-    /// `application/json`, and `Cache-Control: no-store`.
+    /// in `WWW-Authenticate`, `Retry-After` where the error has one (429,
+    /// 503), the [`Rejection::json_body`] as `application/json`, and
+    /// `Cache-Control: no-store`.
     pub fn default_response(&self) -> Response<Bytes> {
         let mut response = Response::new(self.json_body());
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
         if let Some(challenge) = self.challenge() {
             headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.error.retry_after() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -178,6 +184,17 @@ where
 
 /// The standard renderer: [`Rejection::default_response`] (RFC 6750 §3,
 /// RFC 9110 §15.5.2, RFC 9470 challenges with a JSON body).
+///
+/// ```
+/// use auth_middleware::{AuthError, DefaultRenderer, Rejection, RenderRejection};
+///
+/// let response = DefaultRenderer.render(&Rejection::new(AuthError::InsufficientUserAuthentication, "api"));
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(
+///     response.headers()["www-authenticate"],
+///     r#"Bearer realm="api", error="insufficient_user_authentication", error_description="multi-factor authentication is required""#,
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultRenderer;
 
@@ -262,13 +279,19 @@ mod tests {
 
     #[test]
     fn missing_token_has_no_error_attribute() {
-        assert_eq!(challenge(AuthError::MissingToken, "api"), r#"Bearer realm="api""#);
+        assert_eq!(
+            challenge(AuthError::MissingToken, "api"),
+            r#"Bearer realm="api""#
+        );
     }
 
     #[test]
     fn invalid_token_says_only_invalid_token() {
         assert_eq!(
-            challenge(AuthError::InvalidToken(TokenRejection::Expired), "auth-demo"),
+            challenge(
+                AuthError::InvalidToken(TokenRejection::Expired),
+                "auth-demo"
+            ),
             r#"Bearer realm="auth-demo", error="invalid_token", error_description="the access token is invalid""#
         );
     }
@@ -276,7 +299,10 @@ mod tests {
     #[test]
     fn invalid_request_and_step_up_codes() {
         assert_eq!(
-            challenge(AuthError::InvalidRequest(InvalidRequest::EmptyBearer), "api"),
+            challenge(
+                AuthError::InvalidRequest(InvalidRequest::EmptyBearer),
+                "api"
+            ),
             r#"Bearer realm="api", error="invalid_request", error_description="the Bearer credentials are empty""#
         );
         assert_eq!(
@@ -300,7 +326,10 @@ mod tests {
             challenge(AuthError::MissingToken, "line\r\nbreak\u{7f}\ttab"),
             "Bearer realm=\"linebreak\ttab\""
         );
-        assert_eq!(challenge(AuthError::MissingToken, "ré"), "Bearer realm=\"ré\"");
+        assert_eq!(
+            challenge(AuthError::MissingToken, "ré"),
+            "Bearer realm=\"ré\""
+        );
     }
 
     #[test]

@@ -8,10 +8,11 @@ use auth_core::Claims;
 use http::{Request, Response};
 use tower_service::Service;
 
+use crate::api_key::ApiKeyUser;
 use crate::body::AuthBody;
 use crate::context::{AuthContext, Principal};
 use crate::future::ResponseFuture;
-use crate::layer::{AuthLayer, Config};
+use crate::layer::{AuthLayer, Config, Credential};
 use crate::user::AuthUser;
 
 /// Verifies each request's access token before calling the inner service `S`;
@@ -33,7 +34,7 @@ use crate::user::AuthUser;
 /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
 /// let hello = service_fn(|request: Request<String>| async move {
 ///     let user = request.extensions().get::<AuthUser>().map(AuthUser::subject).unwrap_or("nobody");
-///     Ok::<_, Infallible>(Response::new(http_body_util::Full::from(format!("hello {user}"))))
+///     Ok::<_, Infallible>(Response::new(http_body_util::Full::<bytes::Bytes>::from(format!("hello {user}"))))
 /// });
 /// let service = AuthService::new(hello, AuthLayer::bearer(tokens.verifier()));
 ///
@@ -91,17 +92,21 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let claims = match self.config.authenticate(request.headers()) {
-            Ok(claims) => claims,
+        let credential = match self.config.authenticate(request.headers()) {
+            Ok(credential) => credential,
             Err(error) => return ResponseFuture::rejected(self.config.responder.reject(error)),
         };
-        let principal = claims
-            .as_ref()
-            .map(|claims| Arc::clone(claims) as Arc<dyn Principal>);
         let extensions = request.extensions_mut();
-        if let Some(claims) = claims {
-            extensions.insert(AuthUser::new(claims));
-        }
+        let principal = credential.map(|credential| match credential {
+            Credential::Token(claims) => {
+                extensions.insert(AuthUser::new(Arc::clone(&claims)));
+                claims as Arc<dyn Principal>
+            }
+            Credential::ApiKey(user) => {
+                extensions.insert(ApiKeyUser::clone(&user));
+                user as Arc<dyn Principal>
+            }
+        });
         extensions.insert(AuthContext::new(
             principal,
             Arc::clone(&self.config.responder),

@@ -68,27 +68,39 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
 /// The value of the cookie `name`, from every `Cookie` header (HTTP/2 may send
 /// several), split on `;` (RFC 6265 §5.4). Surrounding double quotes are
 /// removed; an empty value counts as no cookie (that is what clearing one leaves).
-fn cookie_token<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, AuthError> {
-    for header in headers.get_all(COOKIE) {
-        for pair in header.as_bytes().split(|&b| b == b';') {
-            let mut parts = pair.splitn(2, |&b| b == b'=');
-            let (Some(cookie_name), Some(value)) = (parts.next(), parts.next()) else {
-                continue;
-            };
-            if cookie_name.trim_ascii() != name.as_bytes() {
-                continue;
-            }
-            let value = value.trim_ascii();
-            let value = value
-                .strip_prefix(b"\"")
-                .and_then(|v| v.strip_suffix(b"\""))
-                .unwrap_or(value);
-            if !value.is_empty() {
-                return as_token(value).map(Some);
-            }
+pub(crate) fn cookie_token<'h>(
+    headers: &'h HeaderMap,
+    name: &str,
+) -> Result<Option<&'h str>, AuthError> {
+    for (cookie_name, value) in cookie_pairs(headers) {
+        if cookie_name != name.as_bytes() {
+            continue;
+        }
+        let value = value
+            .strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(value);
+        if !value.is_empty() {
+            return as_token(value).map(Some);
         }
     }
     Ok(None)
+}
+
+/// Every `name=value` pair of every `Cookie` header, in order, both sides
+/// trimmed of spaces; pairs without `=` are skipped.
+pub(crate) fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8])> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .flat_map(|header| header.as_bytes().split(|&b| b == b';'))
+        .filter_map(|pair| {
+            let mut parts = pair.splitn(2, |&b| b == b'=');
+            match (parts.next(), parts.next()) {
+                (Some(name), Some(value)) => Some((name.trim_ascii(), value.trim_ascii())),
+                _ => None,
+            }
+        })
 }
 
 /// Bytes that are not UTF-8 cannot be a JWT: an invalid token, not a bad request.
@@ -115,15 +127,26 @@ mod tests {
 
     #[test]
     fn bearer_scheme_is_case_insensitive() {
-        for value in [&b"Bearer abc.def"[..], b"bearer abc.def", b"BEARER abc.def", b"bEaReR   abc.def  "] {
-            assert_eq!(bearer(&[("authorization", value)]), Ok(Some("abc.def".into())));
+        for value in [
+            &b"Bearer abc.def"[..],
+            b"bearer abc.def",
+            b"BEARER abc.def",
+            b"bEaReR   abc.def  ",
+        ] {
+            assert_eq!(
+                bearer(&[("authorization", value)]),
+                Ok(Some("abc.def".into()))
+            );
         }
     }
 
     #[test]
     fn other_schemes_and_no_header_are_no_token() {
         assert_eq!(bearer(&[]), Ok(None));
-        assert_eq!(bearer(&[("authorization", b"Basic dXNlcjpwYXNz")]), Ok(None));
+        assert_eq!(
+            bearer(&[("authorization", b"Basic dXNlcjpwYXNz")]),
+            Ok(None)
+        );
         assert_eq!(bearer(&[("authorization", b"Bearerabc")]), Ok(None));
         assert_eq!(bearer(&[("authorization", b"")]), Ok(None));
     }
@@ -141,12 +164,22 @@ mod tests {
     #[test]
     fn several_authorization_headers_are_an_invalid_request() {
         assert_eq!(
-            bearer(&[("authorization", b"Bearer a"), ("authorization", b"Bearer b")]),
-            Err(AuthError::InvalidRequest(InvalidRequest::DuplicateAuthorization))
+            bearer(&[
+                ("authorization", b"Bearer a"),
+                ("authorization", b"Bearer b")
+            ]),
+            Err(AuthError::InvalidRequest(
+                InvalidRequest::DuplicateAuthorization
+            ))
         );
         assert_eq!(
-            bearer(&[("authorization", b"Basic x"), ("authorization", b"Bearer b")]),
-            Err(AuthError::InvalidRequest(InvalidRequest::DuplicateAuthorization))
+            bearer(&[
+                ("authorization", b"Basic x"),
+                ("authorization", b"Bearer b")
+            ]),
+            Err(AuthError::InvalidRequest(
+                InvalidRequest::DuplicateAuthorization
+            ))
         );
     }
 
@@ -158,14 +191,21 @@ mod tests {
         );
     }
 
-    fn cookie(pairs: &[(&'static str, &'static [u8])], name: &str) -> Result<Option<String>, AuthError> {
+    fn cookie(
+        pairs: &[(&'static str, &'static [u8])],
+        name: &str,
+    ) -> Result<Option<String>, AuthError> {
         cookie_token(&headers(pairs), name).map(|t| t.map(str::to_owned))
     }
 
     #[test]
     fn cookies_are_found_among_others() {
-        let pairs: &[(&str, &[u8])] = &[("cookie", b"theme=dark; __Host-access=tok.en.sig;lang=en")];
-        assert_eq!(cookie(pairs, "__Host-access"), Ok(Some("tok.en.sig".into())));
+        let pairs: &[(&str, &[u8])] =
+            &[("cookie", b"theme=dark; __Host-access=tok.en.sig;lang=en")];
+        assert_eq!(
+            cookie(pairs, "__Host-access"),
+            Ok(Some("tok.en.sig".into()))
+        );
         assert_eq!(cookie(pairs, "lang"), Ok(Some("en".into())));
         assert_eq!(cookie(pairs, "access"), Ok(None), "names match exactly");
     }
@@ -174,7 +214,10 @@ mod tests {
     fn cookies_across_headers_quoted_and_empty() {
         let pairs: &[(&str, &[u8])] = &[("cookie", b"a=1"), ("cookie", b"b=\"quoted\"")];
         assert_eq!(cookie(pairs, "b"), Ok(Some("quoted".into())));
-        assert_eq!(cookie(&[("cookie", b"a=; a=second")], "a"), Ok(Some("second".into())));
+        assert_eq!(
+            cookie(&[("cookie", b"a=; a=second")], "a"),
+            Ok(Some("second".into()))
+        );
         assert_eq!(cookie(&[("cookie", b"a=")], "a"), Ok(None));
         assert_eq!(cookie(&[("cookie", b"a; b")], "a"), Ok(None));
     }
@@ -182,10 +225,19 @@ mod tests {
     #[test]
     fn sources_are_tried_in_order() {
         let cookie_source = TokenSource::Cookie("c".into());
-        let both: &[(&str, &[u8])] = &[("authorization", b"Bearer from-header"), ("cookie", b"c=from-cookie")];
+        let both: &[(&str, &[u8])] = &[
+            ("authorization", b"Bearer from-header"),
+            ("cookie", b"c=from-cookie"),
+        ];
         let map = headers(both);
-        assert_eq!(find_token(&[TokenSource::Bearer, cookie_source.clone()], &map), Ok(Some("from-header")));
-        assert_eq!(find_token(&[cookie_source.clone(), TokenSource::Bearer], &map), Ok(Some("from-cookie")));
+        assert_eq!(
+            find_token(&[TokenSource::Bearer, cookie_source.clone()], &map),
+            Ok(Some("from-header"))
+        );
+        assert_eq!(
+            find_token(&[cookie_source.clone(), TokenSource::Bearer], &map),
+            Ok(Some("from-cookie"))
+        );
 
         let basic = headers(&[("authorization", b"Basic x"), ("cookie", b"c=from-cookie")]);
         assert_eq!(

@@ -47,6 +47,10 @@ use crate::error::AuthError;
 /// #     .route("/", axum::routing::get(front_page));
 /// ```
 ///
+/// Without an [`AuthLayer`](crate::AuthLayer) in front of the route, or with
+/// one verifying another claims type than `C`, both answer 500: a wiring
+/// mistake shows at the first request instead of passing as "anonymous".
+///
 /// Cloning is cheap: the claims are shared, allocated once per request.
 pub struct AuthUser<C = ()> {
     claims: Arc<AccessClaims<C>>,
@@ -132,7 +136,10 @@ impl<C: Claims, S: Send + Sync> FromRequestParts<S> for AuthUser<C> {
 impl<C: Claims, S: Send + Sync> OptionalFromRequestParts<S> for AuthUser<C> {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         if let Some(user) = parts.extensions.get::<AuthUser<C>>() {
             return Ok(Some(user.clone()));
         }
@@ -145,10 +152,13 @@ impl<C: Claims, S: Send + Sync> OptionalFromRequestParts<S> for AuthUser<C> {
 }
 
 /// Why a request that passed the layer has no `AuthUser<C>`: no token (behind
-/// an optional layer), or a layer verifying another claims type.
-fn missing_user(context: &AuthContext) -> AuthError {
-    if context.is_authenticated() {
-        AuthError::NotConfigured("the AuthLayer verifies another claims type than this AuthUser asks for")
+/// an optional layer, or an API key where a token is needed), or a layer
+/// verifying another claims type.
+pub(crate) fn missing_user(context: &AuthContext) -> AuthError {
+    if context.is_authenticated() && !context.is_api_key() {
+        AuthError::NotConfigured(
+            "the AuthLayer verifies another claims type than this AuthUser asks for",
+        )
     } else {
         AuthError::MissingToken
     }

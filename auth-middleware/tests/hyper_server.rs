@@ -1,6 +1,9 @@
 //! The layer on a hyper 1.x server over a real TCP socket on 127.0.0.1,
 //! driven by raw HTTP/1.1 writes (so duplicate headers reach the server as sent).
 
+// Test helpers, outside `#[test]` functions: a failure should panic right there.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::convert::Infallible;

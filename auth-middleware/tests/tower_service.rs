@@ -1,5 +1,8 @@
 //! The layer on a plain `tower::service_fn`, no axum.
 
+// Test helpers, outside `#[test]` functions: a failure should panic right there.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::convert::Infallible;
@@ -69,7 +72,10 @@ async fn cookie_source() {
 async fn default_realm_is_api() {
     let tokens = Tokens::new();
     let reply = client(AuthLayer::bearer(tokens.issuer.verifier()))(vec![]).await;
-    assert_eq!(reply.header("www-authenticate"), Some(r#"Bearer realm="api""#));
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer realm="api""#)
+    );
 }
 
 #[tokio::test]
@@ -77,7 +83,10 @@ async fn realm_is_quoted() {
     let tokens = Tokens::new();
     let layer = AuthLayer::bearer(tokens.issuer.verifier()).realm(r#"say "hi" \o/"#);
     let reply = client(layer)(vec![]).await;
-    assert_eq!(reply.header("www-authenticate"), Some(r#"Bearer realm="say \"hi\" \\o/""#));
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer realm="say \"hi\" \\o/""#)
+    );
 }
 
 #[tokio::test]
@@ -94,8 +103,15 @@ async fn custom_renderer_renders_layer_rejections() {
     });
     let send = client(layer);
     let reply = send(common::bearer("not-a-jwt")).await;
-    assert_eq!((reply.status, reply.text()), (418, "custom invalid_token in test-realm"));
-    assert_eq!(reply.header("www-authenticate"), None, "the renderer decides every header");
+    assert_eq!(
+        (reply.status, reply.text()),
+        (418, "custom invalid_token in test-realm")
+    );
+    assert_eq!(
+        reply.header("www-authenticate"),
+        None,
+        "the renderer decides every header"
+    );
     let ok = send(common::bearer(&tokens.user("ada"))).await;
     assert_eq!((ok.status, ok.text()), (200, "ada"));
 }
@@ -141,7 +157,10 @@ async fn poll_ready_is_the_inner_services() {
     gate.open.store(true, Ordering::SeqCst);
     assert!(matches!(service.poll_ready(&mut cx), Poll::Ready(Ok(()))));
     gate.failed.store(true, Ordering::SeqCst);
-    assert!(matches!(service.poll_ready(&mut cx), Poll::Ready(Err("overloaded"))));
+    assert!(matches!(
+        service.poll_ready(&mut cx),
+        Poll::Ready(Err("overloaded"))
+    ));
 }
 
 #[tokio::test]
@@ -157,7 +176,10 @@ async fn refused_requests_never_reach_the_inner_service() {
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(gate.calls.load(Ordering::SeqCst), 0);
 
-    let let_in = service.oneshot(request(common::bearer(&tokens.user("ada")))).await.unwrap();
+    let let_in = service
+        .oneshot(request(common::bearer(&tokens.user("ada"))))
+        .await
+        .unwrap();
     assert_eq!(let_in.status(), StatusCode::OK);
     assert_eq!(gate.calls.load(Ordering::SeqCst), 1);
 }
@@ -171,7 +193,10 @@ async fn clones_share_the_configuration() {
     let from_layer_copy = layer.layer(service_fn(echo));
     let token = tokens.user("ada");
     for service in [service, copy, from_layer_copy] {
-        let response = service.oneshot(request(common::bearer(&token))).await.unwrap();
+        let response = service
+            .oneshot(request(common::bearer(&token)))
+            .await
+            .unwrap();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body, "ada");
     }
@@ -180,16 +205,28 @@ async fn clones_share_the_configuration() {
 #[tokio::test]
 async fn the_inner_service_sees_user_and_context() {
     let tokens = Tokens::new();
-    let token = tokens.token(auth_core::TokenRequest::new("ada").roles(["admin"]).scopes(["a", "b"]));
-    let service = tokens.layer().layer(service_fn(|request: Request<Full<Bytes>>| async move {
-        let user = request.extensions().get::<AuthUser>().unwrap();
-        let context = request.extensions().get::<auth_middleware::AuthContext>().unwrap();
-        assert_eq!(context.subject(), Some(user.subject()));
-        assert!(user.has_role("admin"));
-        assert_eq!(user.scopes().collect::<Vec<_>>(), ["a", "b"]);
-        assert_eq!(user.amr(), [] as [String; 0]);
-        Ok::<_, Infallible>(Response::new(Full::<Bytes>::default()))
-    }));
-    let response = service.oneshot(request(common::bearer(&token))).await.unwrap();
+    let token = tokens.token(
+        auth_core::TokenRequest::new("ada")
+            .roles(["admin"])
+            .scopes(["a", "b"]),
+    );
+    let service = tokens
+        .layer()
+        .layer(service_fn(|request: Request<Full<Bytes>>| async move {
+            let user = request.extensions().get::<AuthUser>().unwrap();
+            let context = request
+                .extensions()
+                .get::<auth_middleware::AuthContext>()
+                .unwrap();
+            assert_eq!(context.subject(), Some(user.subject()));
+            assert!(user.has_role("admin"));
+            assert_eq!(user.scopes().collect::<Vec<_>>(), ["a", "b"]);
+            assert_eq!(user.amr(), [] as [String; 0]);
+            Ok::<_, Infallible>(Response::new(Full::<Bytes>::default()))
+        }));
+    let response = service
+        .oneshot(request(common::bearer(&token)))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }

@@ -51,7 +51,11 @@ impl App {
         .expect("the app printed its address within 60 s");
         // Keep draining stdout so the app never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        App { child, base, banner }
+        App {
+            child,
+            base,
+            banner,
+        }
     }
 
     /// `base` + `path`.
@@ -64,4 +68,191 @@ impl Drop for App {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }
+}
+
+/// A running `auth-demo` and a client for it.
+pub struct Demo {
+    /// The process.
+    pub app: App,
+    /// A client without a cookie store: tests set `Cookie` by hand, since the
+    /// `__Host-` cookies are `Secure` and a client would not send them over
+    /// plain HTTP.
+    pub http: reqwest::Client,
+}
+
+impl Demo {
+    /// Starts `auth-demo` on a free port of 127.0.0.1 with `env` (on top of
+    /// `AUTH_DEMO_ADDR=127.0.0.1:0` and a quiet log).
+    pub async fn start(env: &[(&str, &str)]) -> Demo {
+        let mut all: Vec<(&str, &str)> =
+            vec![("AUTH_DEMO_ADDR", "127.0.0.1:0"), ("RUST_LOG", "warn")];
+        all.extend_from_slice(env);
+        let app = App::start(
+            env!("CARGO_BIN_EXE_auth-demo"),
+            &all,
+            "auth-demo listening on",
+        )
+        .await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Demo { app, http }
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        self.app.url(path)
+    }
+
+    /// POSTs `body` as JSON.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers `username`; panics unless 201.
+    pub async fn register(&self, username: &str, password: &str) -> String {
+        let response = self
+            .post_json(
+                "/auth/register",
+                serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {username}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["user_id"].as_str().expect("user_id").to_owned()
+    }
+
+    /// Logs in with a password (no MFA); returns the access token and the refresh cookie value.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let response = self
+            .post_json(
+                "/auth/login",
+                serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login {username}");
+        Session::from_token_response(response).await
+    }
+
+    /// GET `path` with a bearer token.
+    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POST /auth/refresh with the refresh cookie.
+    pub async fn refresh(&self, refresh: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/auth/refresh"))
+            .header("cookie", format!("__Host-refresh={refresh}"))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The tokens of one login.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The access token from the JSON body.
+    pub access: String,
+    /// The refresh token from the `__Host-refresh` cookie.
+    pub refresh: String,
+    /// The response body.
+    pub body: serde_json::Value,
+}
+
+impl Session {
+    /// Reads a token response: the JSON body and the refresh cookie.
+    pub async fn from_token_response(response: reqwest::Response) -> Session {
+        let refresh = set_cookie(&response, "__Host-refresh").expect("a refresh cookie");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["token_type"], "Bearer");
+        assert!(body["expires_in"].as_u64().is_some());
+        assert!(
+            body.get("refresh_token").is_none(),
+            "the refresh token travels only in the cookie"
+        );
+        Session {
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh: cookie_value(&refresh).to_owned(),
+            body,
+        }
+    }
+}
+
+/// The `Set-Cookie` header that sets `name`, if any.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The value part of a `Set-Cookie` header.
+pub fn cookie_value(set_cookie: &str) -> &str {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
+/// The JSON claims of a JWT (unverified; for looking at what the app issued).
+pub fn claims(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// A unique username for one test.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The TOTP code for a base32 secret at now + `offset_secs`, computed with
+/// totp-rs (an implementation independent of the app's). An offset of 30 gives
+/// the next step's code, which the app accepts (±1 step) and which a code used
+/// just before (this step's) does not make a replay.
+pub fn totp_at(secret_base32: &str, offset_secs: u64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).expect("base32 secret");
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .with_account_name("e2e")
+        .build()
+        .expect("totp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    totp.generate(now + offset_secs).to_string()
 }

@@ -15,7 +15,10 @@ const API_KEY_DOMAIN: &str = "api-key";
 /// cannot be a key of ours.
 pub fn api_key_hash(key: &str) -> Option<SecretHash> {
     let body = key.strip_prefix(API_KEY_PREFIX)?;
-    let plausible = body.len() == 43 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plausible = body.len() == 43
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     plausible.then(|| SecretHash::of(API_KEY_DOMAIN, key.as_bytes()))
 }
 
@@ -31,7 +34,9 @@ pub struct NewApiKey {
 
 impl std::fmt::Debug for NewApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewApiKey").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("NewApiKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,7 +45,10 @@ impl Authenticator {
     pub async fn create_api_key(&self, user_id: &str, name: &str) -> Result<NewApiKey, Error> {
         let mut secret = zeroize::Zeroizing::new([0u8; 32]);
         getrandom::fill(secret.as_mut_slice()).map_err(|_| Error::Random)?;
-        let key = format!("{API_KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret.as_slice()));
+        let key = format!(
+            "{API_KEY_PREFIX}{}",
+            URL_SAFE_NO_PAD.encode(secret.as_slice())
+        );
         let hash = api_key_hash(&key).ok_or(Error::Random)?;
         let record = ApiKey {
             id: crate::random::token_id()?,

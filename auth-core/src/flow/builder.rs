@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
+use crate::Error;
 use crate::mfa::Totp;
 use crate::password::{PasswordHasher, PasswordPolicy};
 use crate::store::Store;
 use crate::token::TokenIssuer;
-use crate::Error;
 
 /// Builds an [`Authenticator`]; see [`Authenticator::builder`].
 #[must_use]
@@ -46,7 +46,8 @@ impl AuthenticatorBuilder {
         self
     }
 
-    /// TOTP settings; the issuer label defaults to the token issuer's `iss`.
+    /// TOTP settings; the issuer label defaults to the host of the token
+    /// issuer's `iss` (`id.example` for `https://id.example:8443/`).
     pub fn totp(mut self, totp: Totp) -> Self {
         self.totp = Some(totp);
         self
@@ -59,7 +60,10 @@ impl AuthenticatorBuilder {
     }
 
     /// Roles given to a user at registration, decided from the username.
-    pub fn roles_for_new_user(mut self, roles: impl Fn(&str) -> Vec<String> + Send + Sync + 'static) -> Self {
+    pub fn roles_for_new_user(
+        mut self,
+        roles: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
         self.roles_for_new_user = Arc::new(roles);
         self
     }
@@ -70,10 +74,12 @@ impl AuthenticatorBuilder {
     pub async fn build(self) -> Result<Authenticator, Error> {
         let totp = self
             .totp
-            .unwrap_or_else(|| Totp::issuer(self.issuer.issuer().to_owned()));
+            .unwrap_or_else(|| Totp::issuer(totp_label(self.issuer.issuer())));
         let authenticator = Authenticator {
             inner: Arc::new(Inner {
-                hasher: self.hasher.unwrap_or_else(|| PasswordHasher::new(self.policy)),
+                hasher: self
+                    .hasher
+                    .unwrap_or_else(|| PasswordHasher::new(self.policy)),
                 issuer: self.issuer,
                 store: self.store,
                 totp,
@@ -84,4 +90,23 @@ impl AuthenticatorBuilder {
         authenticator.load_revocations().await?;
         Ok(authenticator)
     }
+}
+
+/// The default TOTP issuer label. `iss` is normally a URL, and the Key Uri
+/// Format reserves ':' (enrolment refuses an issuer holding one), so the label
+/// is its host without scheme, port or path; any ':' left (an IPv6 address,
+/// an `iss` that is not a URL) becomes '_'.
+fn totp_label(iss: &str) -> String {
+    let rest = iss.split_once("://").map_or(iss, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let label = if host.is_empty() { iss } else { host };
+    label.replace(':', "_")
 }

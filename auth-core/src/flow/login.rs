@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 
 use super::{Authenticator, LoginOutcome};
+use crate::Error;
 use crate::password::PasswordCheck;
 use crate::store::{NewUser, User};
-use crate::Error;
 
 /// Throttling keys: one per account, one per client address.
 fn account_key(scope: &str, account: &str) -> String {
@@ -28,7 +28,10 @@ impl Authenticator {
             .policy()
             .check_new_password(password, Some(username))
             .map_err(Error::WeakPassword)?;
-        if username.is_empty() || username.chars().count() > 64 || username.chars().any(char::is_control) {
+        if username.is_empty()
+            || username.chars().count() > 64
+            || username.chars().any(char::is_control)
+        {
             return Err(Error::InvalidUsername);
         }
         let phc = inner.hasher.hash(password).await?;
@@ -60,7 +63,8 @@ impl Authenticator {
         let inner = &*self.inner;
         let account = account_key("login", username);
         let address = client.map(|ip| address_key("login", ip));
-        self.refuse_if_throttled(&account, address.as_deref()).await?;
+        self.refuse_if_throttled(&account, address.as_deref())
+            .await?;
 
         if password.chars().count() > inner.hasher.policy().max_len() {
             self.count_failure(&account, address.as_deref()).await?;
@@ -82,8 +86,13 @@ impl Authenticator {
         let user = match (user, check) {
             (Some(user), check) if check.is_match() => {
                 if check == PasswordCheck::MatchNeedsRehash {
-                    let phc = inner.hasher.hash(password).await?;
-                    inner.store.set_password_hash(&user.id, &phc).await?;
+                    // A password set under an older, laxer minimum length still
+                    // logs in; it keeps its old hash until it is changed.
+                    match inner.hasher.hash(password).await {
+                        Ok(phc) => inner.store.set_password_hash(&user.id, &phc).await?,
+                        Err(Error::PasswordTooShort { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
                 user
             }
@@ -98,12 +107,18 @@ impl Authenticator {
             let challenge = self.mfa_challenge(&user)?;
             return Ok(LoginOutcome::MfaRequired(challenge));
         }
-        let tokens = self.start_session(&user, vec!["pwd".to_owned()], crate::time::now()).await?;
+        let tokens = self
+            .start_session(&user, vec!["pwd".to_owned()], crate::time::now())
+            .await?;
         Ok(LoginOutcome::Tokens(tokens))
     }
 
     /// Refuses with [`Error::TooManyAttempts`] while a key is over its limit.
-    pub(crate) async fn refuse_if_throttled(&self, account: &str, address: Option<&str>) -> Result<(), Error> {
+    pub(crate) async fn refuse_if_throttled(
+        &self,
+        account: &str,
+        address: Option<&str>,
+    ) -> Result<(), Error> {
         let now = crate::time::now();
         let limit = self.inner.config.max_failures;
         let mut retry_after: i64 = 0;
@@ -122,7 +137,11 @@ impl Authenticator {
     }
 
     /// Counts one failure for the account and the address.
-    pub(crate) async fn count_failure(&self, account: &str, address: Option<&str>) -> Result<(), Error> {
+    pub(crate) async fn count_failure(
+        &self,
+        account: &str,
+        address: Option<&str>,
+    ) -> Result<(), Error> {
         let now = crate::time::now();
         let window = self.inner.config.window_secs();
         for key in std::iter::once(account).chain(address) {

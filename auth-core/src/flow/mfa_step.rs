@@ -29,7 +29,8 @@ impl Authenticator {
         let pending = self.open_mfa_token(mfa_token)?;
         let throttle_key = Self::mfa_throttle_key(&pending.sub);
         let address = client.map(|ip| format!("mfa:address:{ip}"));
-        self.refuse_if_throttled(&throttle_key, address.as_deref()).await?;
+        self.refuse_if_throttled(&throttle_key, address.as_deref())
+            .await?;
 
         let user = inner
             .store
@@ -51,7 +52,8 @@ impl Authenticator {
             _ => false,
         };
         if !accepted {
-            self.count_failure(&throttle_key, address.as_deref()).await?;
+            self.count_failure(&throttle_key, address.as_deref())
+                .await?;
             return Err(Error::InvalidCode);
         }
         // The token works once: a second use, even with another valid code, fails.
@@ -71,7 +73,11 @@ impl Authenticator {
     /// (login does not ask for it until [`Authenticator::confirm_totp`]).
     pub async fn enroll_totp(&self, user_id: &str) -> Result<TotpEnrollment, Error> {
         let inner = &*self.inner;
-        let user = inner.store.user_by_id(user_id).await?.ok_or(Error::NotFound)?;
+        let user = inner
+            .store
+            .user_by_id(user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let secret = crate::mfa::Totp::generate_secret()?;
         // The Key Uri Format separates issuer and account with ':'.
         let account = user.username.replace(':', "_");
@@ -94,7 +100,11 @@ impl Authenticator {
     /// second factor.
     pub async fn confirm_totp(&self, user_id: &str, code: &str) -> Result<Vec<String>, Error> {
         let inner = &*self.inner;
-        let user = inner.store.user_by_id(user_id).await?.ok_or(Error::NotFound)?;
+        let user = inner
+            .store
+            .user_by_id(user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let Some(totp) = user.totp else {
             return Err(Error::InvalidCode);
         };
@@ -123,7 +133,9 @@ impl Authenticator {
     }
 }
 
-/// Six ASCII digits; anything else is tried as a recovery code.
+/// Six to eight ASCII digits (the lengths [`Totp`](crate::mfa::Totp) can be
+/// configured for; it checks the exact one); anything else is tried as a
+/// recovery code, which has ten characters.
 fn is_totp_shaped(code: &str) -> bool {
-    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+    (6..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
 }

@@ -56,7 +56,8 @@ impl Authenticator {
         let issuer = &self.inner.issuer;
         let json = jws::verify_compact(issuer.keys(), token, MAX_MFA_TOKEN_LEN, is_mfa_token_type)
             .map_err(|_| Error::InvalidCode)?;
-        let claims: MfaTokenClaims = serde_json::from_slice(&json).map_err(|_| Error::InvalidCode)?;
+        let claims: MfaTokenClaims =
+            serde_json::from_slice(&json).map_err(|_| Error::InvalidCode)?;
         if claims.iss != issuer.issuer() || claims.exp <= crate::time::now() {
             return Err(Error::InvalidCode);
         }

@@ -36,17 +36,17 @@ mod session;
 
 use std::sync::Arc;
 
+pub use api_keys::{API_KEY_PREFIX, NewApiKey, api_key_hash};
 pub use builder::AuthenticatorBuilder;
 pub use config::FlowConfig;
-pub use api_keys::{API_KEY_PREFIX, NewApiKey, api_key_hash};
 pub use outcome::{LoginOutcome, MfaChallenge, RefreshToken, TokenPair};
 
+use crate::Error;
 use crate::mfa::Totp;
 use crate::password::PasswordHasher;
 use crate::revocation::RevocationList;
 use crate::store::{Revocation, Store};
 use crate::token::{TokenIssuer, Verifier};
-use crate::Error;
 
 /// Decides the roles of a newly registered user from the username.
 pub type RolesForNewUser = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
@@ -123,7 +123,11 @@ impl Authenticator {
 
     /// Loads every revocation still in force from the store into the local view.
     pub async fn load_revocations(&self) -> Result<usize, Error> {
-        let active = self.inner.store.active_revocations(crate::time::now()).await?;
+        let active = self
+            .inner
+            .store
+            .active_revocations(crate::time::now())
+            .await?;
         for revocation in &active {
             self.revocations().apply(revocation);
         }

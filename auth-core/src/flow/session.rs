@@ -24,14 +24,22 @@ fn new_refresh_token() -> Result<(RefreshToken, SecretHash), Error> {
 /// The hash a presented refresh token is looked up by; `None` for input that
 /// cannot be one of ours (so the store is not even asked).
 fn presented_hash(token: &str) -> Option<SecretHash> {
-    let plausible = token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plausible = token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     plausible.then(|| SecretHash::of(REFRESH_DOMAIN, token.as_bytes()))
 }
 
 impl Authenticator {
     /// Starts a session for `user` (after the password step, the second step
     /// or an external login): a new refresh-token family and its first tokens.
-    pub async fn start_session(&self, user: &User, amr: Vec<String>, auth_time: i64) -> Result<TokenPair, Error> {
+    pub async fn start_session(
+        &self,
+        user: &User,
+        amr: Vec<String>,
+        auth_time: i64,
+    ) -> Result<TokenPair, Error> {
         let inner = &*self.inner;
         let now = crate::time::now();
         let session = Session {
@@ -43,11 +51,19 @@ impl Authenticator {
         };
         let (refresh, hash) = new_refresh_token()?;
         let refresh_expires_at = now.saturating_add(secs(inner.config.refresh_ttl));
-        inner.store.create_session(&session, &hash, refresh_expires_at).await?;
+        inner
+            .store
+            .create_session(&session, &hash, refresh_expires_at)
+            .await?;
         self.tokens_for(&session, &user.roles, refresh)
     }
 
-    fn tokens_for(&self, session: &Session, roles: &[String], refresh: RefreshToken) -> Result<TokenPair, Error> {
+    fn tokens_for(
+        &self,
+        session: &Session,
+        roles: &[String],
+        refresh: RefreshToken,
+    ) -> Result<TokenPair, Error> {
         let request = TokenRequest::new(session.user_id.clone())
             .session(session.sid.clone())
             .amr(session.amr.iter().cloned())
@@ -72,7 +88,11 @@ impl Authenticator {
         let (next, next_hash) = new_refresh_token()?;
         let now = crate::time::now();
         let next_expires_at = now.saturating_add(secs(inner.config.refresh_ttl));
-        match inner.store.rotate_refresh(&presented, &next_hash, now, next_expires_at).await? {
+        match inner
+            .store
+            .rotate_refresh(&presented, &next_hash, now, next_expires_at)
+            .await?
+        {
             Rotation::Rotated(session) => {
                 let user = inner.store.user_by_id(&session.user_id).await?;
                 let Some(user) = user else {
@@ -97,7 +117,11 @@ impl Authenticator {
     /// Logs out the session of `claims`: its access token is revoked until its
     /// `exp`, its family is revoked. A refresh token presented along (the
     /// cookie) is revoked too if it belongs to the same user.
-    pub async fn logout<C>(&self, claims: &AccessClaims<C>, refresh_token: Option<&str>) -> Result<(), Error> {
+    pub async fn logout<C>(
+        &self,
+        claims: &AccessClaims<C>,
+        refresh_token: Option<&str>,
+    ) -> Result<(), Error> {
         self.revoke(Revocation::Token {
             jti: claims.jti.clone(),
             expires_at: claims.exp,
@@ -106,12 +130,12 @@ impl Authenticator {
         if let Some(sid) = &claims.sid {
             self.revoke_session(sid).await?;
         }
-        if let Some(hash) = refresh_token.and_then(presented_hash) {
-            if let Some(session) = self.inner.store.session_by_refresh(&hash).await? {
-                if session.user_id == claims.sub && Some(&session.sid) != claims.sid.as_ref() {
-                    self.revoke_session(&session.sid).await?;
-                }
-            }
+        if let Some(hash) = refresh_token.and_then(presented_hash)
+            && let Some(session) = self.inner.store.session_by_refresh(&hash).await?
+            && session.user_id == claims.sub
+            && Some(&session.sid) != claims.sid.as_ref()
+        {
+            self.revoke_session(&session.sid).await?;
         }
         Ok(())
     }
@@ -119,10 +143,10 @@ impl Authenticator {
     /// Logs out the session a refresh token belongs to (for pages, where the
     /// refresh cookie may be all there is).
     pub async fn logout_refresh(&self, refresh_token: &str) -> Result<(), Error> {
-        if let Some(hash) = presented_hash(refresh_token) {
-            if let Some(session) = self.inner.store.session_by_refresh(&hash).await? {
-                self.revoke_session(&session.sid).await?;
-            }
+        if let Some(hash) = presented_hash(refresh_token)
+            && let Some(session) = self.inner.store.session_by_refresh(&hash).await?
+        {
+            self.revoke_session(&session.sid).await?;
         }
         Ok(())
     }

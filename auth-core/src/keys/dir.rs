@@ -15,13 +15,17 @@
 //! claims the `active` marker atomically, so instances started together on an
 //! empty folder all end up signing with the same key.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io;
+use std::path::Path;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::files::{
+    create_folder, file_error, read_small, remove_if_present, sync_folder, write_atomically,
+    write_temp,
+};
 use super::pem::{HMAC_SECRET_LABEL, PemKey, encode, read_key};
 use super::set::Keys;
 use super::{Algorithm, KeySet, SigningKey, VerifyingKey};
@@ -32,8 +36,6 @@ const MARKER: &str = "active";
 const EXTENSION: &str = "pem";
 /// The longest kid that is saved as a file name.
 const MAX_KID_LEN: usize = 128;
-/// Larger than any key file this crate writes (RSA-8192 PKCS#8 is under 7 KiB).
-const MAX_FILE_LEN: u64 = 64 * 1024;
 /// How often [`KeySet::load_or_generate_dir`] looks again at a folder that
 /// another process is initializing, and how long it waits in between.
 const SETTLE_ATTEMPTS: u32 = 40;
@@ -160,14 +162,12 @@ impl KeySet {
             )?,
             None => remove_if_present(&dir.join(MARKER))?,
         }
-        for entry in fs::read_dir(dir).map_err(|e| Error::KeyFile {
+        let listing_failed = |e| Error::KeyFile {
             path: dir.to_owned(),
             source: e,
-        })? {
-            let entry = entry.map_err(|e| Error::KeyFile {
-                path: dir.to_owned(),
-                source: e,
-            })?;
+        };
+        for entry in fs::read_dir(dir).map_err(listing_failed)? {
+            let entry = entry.map_err(listing_failed)?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             let is_key_file = matches!(parse_file_name(name), Some(Ok(_)));
@@ -393,121 +393,6 @@ fn claim_marker(dir: &Path, kid: &str) -> Result<(), Error> {
             path: marker,
             source: e,
         }),
-    }
-}
-
-/// Reads a file of at most [`MAX_FILE_LEN`] bytes into a zeroizing buffer;
-/// `None` if it does not exist.
-fn read_small(path: &Path) -> Result<Option<Zeroizing<String>>, Error> {
-    let failed = |e: io::Error| Error::KeyFile {
-        path: path.to_owned(),
-        source: e,
-    };
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(failed(e)),
-    };
-    // Sized up front so that the secret text is never reallocated (and copied).
-    let mut text = Zeroizing::new(String::with_capacity(MAX_FILE_LEN as usize + 1));
-    file.take(MAX_FILE_LEN + 1)
-        .read_to_string(&mut text)
-        .map_err(failed)?;
-    if text.len() as u64 > MAX_FILE_LEN {
-        return Err(failed(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "larger than any key file",
-        )));
-    }
-    Ok(Some(text))
-}
-
-/// Writes `bytes` to `dir/name` so that readers see the old file or the whole new one.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8], secret: bool) -> Result<(), Error> {
-    let temp = write_temp(dir, bytes, secret)?;
-    let path = dir.join(name);
-    fs::rename(&temp, &path).map_err(|e| {
-        // Best effort: a leftover temporary file is hidden and ignored anyway.
-        let _ = fs::remove_file(&temp);
-        Error::KeyFile { path, source: e }
-    })
-}
-
-/// A new hidden file in `dir` holding `bytes`, flushed to disk; mode 0600 on
-/// unix when it holds a secret.
-fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathBuf, Error> {
-    let path = dir.join(format!(".tmp-{}", crate::random::base64_bytes::<12>()?));
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(if secret { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let written = options.open(&path).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    match written {
-        Ok(()) => Ok(path),
-        Err(e) => {
-            let _ = fs::remove_file(&path);
-            Err(Error::KeyFile { path, source: e })
-        }
-    }
-}
-
-/// Creates `dir` and its parents, readable by the owner only on unix.
-fn create_folder(dir: &Path) -> Result<(), Error> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|e| Error::KeyFile {
-        path: dir.to_owned(),
-        source: e,
-    })
-}
-
-fn remove_if_present(path: &Path) -> Result<(), Error> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::KeyFile {
-            path: path.to_owned(),
-            source: e,
-        }),
-    }
-}
-
-/// Makes renames and links in `dir` durable (unix; elsewhere a no-op).
-fn sync_folder(dir: &Path) -> Result<(), Error> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|folder| folder.sync_all())
-        .map_err(|e| Error::KeyFile {
-            path: dir.to_owned(),
-            source: e,
-        })?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-/// An [`Error::KeyFile`] for a problem with the contents or name of `path`.
-fn file_error(
-    path: &Path,
-    kind: io::ErrorKind,
-    reason: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> Error {
-    Error::KeyFile {
-        path: path.to_owned(),
-        source: io::Error::new(kind, reason),
     }
 }
 

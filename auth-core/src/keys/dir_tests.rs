@@ -1,4 +1,5 @@
 use super::*;
+use crate::keys::files::MAX_FILE_LEN;
 
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)

@@ -3,6 +3,7 @@
 
 mod algorithm;
 mod dir;
+mod files;
 mod jwk;
 mod material;
 mod pem;

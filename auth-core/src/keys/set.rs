@@ -39,16 +39,21 @@ pub(crate) struct Keys {
 }
 
 impl Keys {
-    /// The key named `kid`; without a `kid`, the key is unambiguous only when
-    /// the set holds exactly one.
+    /// The key a token names by `kid`. A token without a `kid` is matched to
+    /// the one key whose algorithm is the token's `alg`, if exactly one is
+    /// (a peer signing HS256 with a shared secret rarely sends a `kid`); the
+    /// algorithm is still the key's own, so this cannot confuse algorithms.
     #[inline]
-    pub(crate) fn find(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
+    pub(crate) fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&VerifyingKey> {
         match kid {
             Some(kid) => self.verifying.iter().find(|k| k.kid() == kid),
-            None => match self.verifying.as_slice() {
-                [only] => Some(only),
-                _ => None,
-            },
+            None => {
+                let mut candidates = self.verifying.iter().filter(|k| k.algorithm() == alg);
+                match (candidates.next(), candidates.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            }
         }
     }
 }
@@ -99,7 +104,12 @@ impl KeySet {
 
     /// The verification key named `kid`.
     pub fn verifying_key(&self, kid: &str) -> Option<VerifyingKey> {
-        self.state.load().find(Some(kid)).cloned()
+        self.state
+            .load()
+            .verifying
+            .iter()
+            .find(|k| k.kid() == kid)
+            .cloned()
     }
 
     /// Every key that currently verifies, the active one included.
@@ -152,7 +162,7 @@ impl KeySet {
         if keys.signing.as_ref().is_some_and(|k| k.kid() == kid) {
             return Err(Error::RetireActiveKey);
         }
-        if keys.find(Some(kid)).is_none() {
+        if !keys.verifying.iter().any(|k| k.kid() == kid) {
             return Err(Error::UnknownKid);
         }
         drop(keys);

@@ -74,7 +74,9 @@ impl StoredHash {
 
 fn decoded_salt_len(salt: Salt<'_>) -> Result<usize, Error> {
     let mut buf = [0u8; Salt::MAX_LENGTH];
-    let bytes = salt.decode_b64(&mut buf).map_err(|_| Error::MalformedHash)?;
+    let bytes = salt
+        .decode_b64(&mut buf)
+        .map_err(|_| Error::MalformedHash)?;
     if bytes.len() < argon2::MIN_SALT_LEN {
         return Err(Error::MalformedHash);
     }

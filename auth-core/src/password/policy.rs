@@ -29,8 +29,13 @@ impl Argon2Params {
 
     /// OWASP's equally strong configurations, trading memory for passes, as
     /// `(memory_kib, iterations)`.
-    const OWASP_CONFIGURATIONS: [(u32, u32); 5] =
-        [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5)];
+    const OWASP_CONFIGURATIONS: [(u32, u32); 5] = [
+        (47_104, 1),
+        (19_456, 2),
+        (12_288, 3),
+        (9_216, 4),
+        (7_168, 5),
+    ];
 
     /// Whether these parameters are at least as strong as one of OWASP's
     /// recommended configurations (46 MiB × 1, 19 MiB × 2, 12 MiB × 3,
@@ -39,7 +44,9 @@ impl Argon2Params {
         self.parallelism >= 1
             && Self::OWASP_CONFIGURATIONS
                 .iter()
-                .any(|&(memory_kib, iterations)| self.memory_kib >= memory_kib && self.iterations >= iterations)
+                .any(|&(memory_kib, iterations)| {
+                    self.memory_kib >= memory_kib && self.iterations >= iterations
+                })
     }
 
     fn to_argon2(self) -> Result<argon2::Params, Error> {
@@ -235,12 +242,20 @@ impl PasswordPolicy {
     ///
     /// # Errors
     /// The first rule the password breaks.
-    pub fn check_new_password(&self, password: &str, username: Option<&str>) -> Result<(), PasswordProblem> {
+    pub fn check_new_password(
+        &self,
+        password: &str,
+        username: Option<&str>,
+    ) -> Result<(), PasswordProblem> {
         if exceeds_chars(password, self.max_chars) {
-            return Err(PasswordProblem::TooLong { max: self.max_chars });
+            return Err(PasswordProblem::TooLong {
+                max: self.max_chars,
+            });
         }
         if fewer_chars(password, self.min_chars) {
-            return Err(PasswordProblem::TooShort { min: self.min_chars });
+            return Err(PasswordProblem::TooShort {
+                min: self.min_chars,
+            });
         }
         if let Some(username) = username {
             let password = password.to_lowercase();
@@ -256,7 +271,9 @@ impl PasswordPolicy {
     pub(super) fn check_new_len(&self, password: &str) -> Result<(), Error> {
         self.check_max_len(password)?;
         if fewer_chars(password, self.min_chars) {
-            return Err(Error::PasswordTooShort { min: self.min_chars });
+            return Err(Error::PasswordTooShort {
+                min: self.min_chars,
+            });
         }
         Ok(())
     }
@@ -264,7 +281,9 @@ impl PasswordPolicy {
     /// The length rule for a password about to be verified.
     pub(super) fn check_max_len(&self, password: &str) -> Result<(), Error> {
         if exceeds_chars(password, self.max_chars) {
-            return Err(Error::PasswordTooLong { max: self.max_chars });
+            return Err(Error::PasswordTooLong {
+                max: self.max_chars,
+            });
         }
         Ok(())
     }

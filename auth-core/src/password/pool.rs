@@ -88,7 +88,6 @@ impl HashingPool {
                 .map_err(|_| Error::HashingPool)?;
             Slot::take(permit, &self.counters)
         };
-        let slot = { let counters = Arc::clone(&slot.counters); drop(slot); counters.running.fetch_add(1, Ordering::AcqRel); Slot { _permit: Arc::new(Semaphore::new(1)).try_acquire_owned().map_err(|_| Error::HashingPool)?, counters } };
         let task = runtime.spawn_blocking(move || {
             let output = job();
             slot.complete();
@@ -128,7 +127,10 @@ struct Slot {
 
 impl Slot {
     fn take(permit: OwnedSemaphorePermit, counters: &Arc<Counters>) -> Self {
-        let running = counters.running.fetch_add(1, Ordering::AcqRel).saturating_add(1);
+        let running = counters
+            .running
+            .fetch_add(1, Ordering::AcqRel)
+            .saturating_add(1);
         counters.high_water.fetch_max(running, Ordering::AcqRel);
         Self {
             _permit: permit,

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::*;
@@ -17,23 +17,40 @@ fn cheap(concurrency: usize) -> PasswordHasher {
     PasswordHasher::new(PasswordPolicy::insecure_fast_for_tests().max_concurrency(concurrency))
 }
 
-/// A gate that blocking jobs wait on until the test opens it.
-#[derive(Clone, Default)]
+/// A gate that blocking jobs wait on until the test opens it. Dropping it
+/// opens it too, so that a failed assertion fails the test instead of leaving
+/// blocked threads that the runtime would wait for forever.
+#[derive(Default)]
 struct Gate(Arc<(Mutex<bool>, Condvar)>);
 
+/// A job's side of a [`Gate`].
+struct GateWaiter(Arc<(Mutex<bool>, Condvar)>);
+
 impl Gate {
-    fn wait(&self) {
-        let (open, changed) = &*self.0;
-        let mut open = open.lock().unwrap();
-        while !*open {
-            open = changed.wait(open).unwrap();
-        }
+    fn waiter(&self) -> GateWaiter {
+        GateWaiter(Arc::clone(&self.0))
     }
 
     fn open(&self) {
         let (open, changed) = &*self.0;
-        *open.lock().unwrap() = true;
+        *open.lock().unwrap_or_else(PoisonError::into_inner) = true;
         changed.notify_all();
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.open();
+    }
+}
+
+impl GateWaiter {
+    fn wait(&self) {
+        let (open, changed) = &*self.0;
+        let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
+        while !*open {
+            open = changed.wait(open).unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
@@ -45,11 +62,17 @@ async fn until(hasher: &PasswordHasher, what: &str, wanted: impl Fn(&PoolStats) 
         }
     })
     .await;
-    assert!(reached.is_ok(), "pool never reached: {what}; stats {:?}", hasher.pool_stats());
+    assert!(
+        reached.is_ok(),
+        "pool never reached: {what}; stats {:?}",
+        hasher.pool_stats()
+    );
 }
 
 async fn guarded<F: Future>(future: F) -> F::Output {
-    tokio::time::timeout(HANG_GUARD, future).await.expect("hang guard")
+    tokio::time::timeout(HANG_GUARD, future)
+        .await
+        .expect("hang guard")
 }
 
 fn too_long<T>(outcome: &Result<T, Error>) -> bool {
@@ -58,7 +81,7 @@ fn too_long<T>(outcome: &Result<T, Error>) -> bool {
 
 /// Starts a job that holds one slot until `gate` opens.
 fn occupy(hasher: &PasswordHasher, gate: &Gate) -> tokio::task::JoinHandle<Result<(), Error>> {
-    let (hasher, gate) = (hasher.clone(), gate.clone());
+    let (hasher, gate) = (hasher.clone(), gate.waiter());
     tokio::spawn(async move { hasher.pool().run(move || gate.wait()).await })
 }
 
@@ -85,7 +108,10 @@ async fn an_over_long_password_is_refused_while_the_only_slot_is_busy() {
     until(&hasher, "the verification queued", |s| s.waiting == 1).await;
     gate.open();
     guarded(blocker).await.unwrap().unwrap();
-    assert_eq!(guarded(queued).await.unwrap().unwrap(), PasswordCheck::Match);
+    assert_eq!(
+        guarded(queued).await.unwrap().unwrap(),
+        PasswordCheck::Match
+    );
     assert_eq!(hasher.pool_stats().completed, 3);
 }
 
@@ -98,7 +124,7 @@ async fn never_more_than_capacity_jobs_run() {
     let most_inside = Arc::new(AtomicUsize::new(0));
     let jobs: Vec<_> = (0..4 * N)
         .map(|_| {
-            let (hasher, gate) = (hasher.clone(), gate.clone());
+            let (hasher, gate) = (hasher.clone(), gate.waiter());
             let (inside, most_inside) = (Arc::clone(&inside), Arc::clone(&most_inside));
             tokio::spawn(async move {
                 hasher
@@ -130,7 +156,10 @@ async fn never_more_than_capacity_jobs_run() {
     }
     let stats = hasher.pool_stats();
     assert_eq!(most_inside.load(Ordering::SeqCst), N);
-    assert_eq!((stats.high_water, stats.running, stats.completed), (N, 0, 4 * N as u64));
+    assert_eq!(
+        (stats.high_water, stats.running, stats.completed),
+        (N, 0, 4 * N as u64)
+    );
     assert_eq!(hasher.pool().available_permits(), N);
 }
 
@@ -166,7 +195,12 @@ async fn a_caller_dropped_while_waiting_leaves_no_trace() {
     guarded(blocker).await.unwrap().unwrap();
     assert_eq!(hasher.pool().available_permits(), 1);
     let stored = guarded(hasher.hash("a fine password")).await.unwrap();
-    assert!(guarded(hasher.verify("a fine password", &stored)).await.unwrap().is_match());
+    assert!(
+        guarded(hasher.verify("a fine password", &stored))
+            .await
+            .unwrap()
+            .is_match()
+    );
     assert_eq!(hasher.pool_stats().completed, 3);
 }
 

@@ -143,7 +143,10 @@ impl<C: Claims> AccessClaims<C> {
 
     /// The scopes granted, from the space-separated `scope` claim.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scope.as_deref().unwrap_or_default().split_ascii_whitespace()
+        self.scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_ascii_whitespace()
     }
 
     /// Whether `scope` was granted.

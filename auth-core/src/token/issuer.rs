@@ -206,7 +206,11 @@ impl TokenIssuer {
     }
 
     /// Signs an access token carrying the application's own claims `extra`.
-    pub fn issue_with<C: Claims>(&self, request: &TokenRequest, extra: &C) -> Result<IssuedToken, Error> {
+    pub fn issue_with<C: Claims>(
+        &self,
+        request: &TokenRequest,
+        extra: &C,
+    ) -> Result<IssuedToken, Error> {
         self.issue_at(request, extra, crate::time::now())
     }
 
@@ -252,4 +256,3 @@ impl TokenIssuer {
         })
     }
 }
-

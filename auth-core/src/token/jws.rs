@@ -72,7 +72,7 @@ pub(crate) fn verify_compact(
 
     let keys = keys.load();
     let key = keys
-        .find(header.kid.as_deref())
+        .find(header.kid.as_deref(), alg)
         .ok_or(TokenRejection::UnknownKey)?;
     if key.algorithm() != alg {
         return Err(TokenRejection::AlgorithmMismatch);
@@ -95,7 +95,11 @@ pub(crate) fn verify_compact(
 }
 
 /// Signs `claims` as a compact JWS with header `{alg, typ, kid}`.
-pub(crate) fn sign_compact<T: Serialize>(key: &SigningKey, typ: &str, claims: &T) -> Result<String, Error> {
+pub(crate) fn sign_compact<T: Serialize>(
+    key: &SigningKey,
+    typ: &str,
+    claims: &T,
+) -> Result<String, Error> {
     let header = OutgoingHeader {
         alg: key.algorithm().as_str(),
         typ,

@@ -167,8 +167,9 @@ impl<C: Claims> Verifier<C> {
 
         let extra = match C::without_parsing() {
             Some(extra) => extra,
-            None => serde_json::from_slice(&claims_json)
-                .map_err(|_| TokenRejection::MalformedClaims)?,
+            None => {
+                serde_json::from_slice(&claims_json).map_err(|_| TokenRejection::MalformedClaims)?
+            }
         };
         Ok(registered.with_extra(extra))
     }
@@ -179,4 +180,3 @@ impl<C: Claims> Verifier<C> {
 fn is_access_token_type(typ: &str) -> bool {
     typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
 }
-

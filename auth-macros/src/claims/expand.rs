@@ -14,12 +14,16 @@ pub(crate) fn impl_claims(input: &DeriveInput, roles: Option<&RolesField>) -> To
     let ident = &input.ident;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let roles = roles.map(|RolesField { name, ty }| {
-        // Spanned at the field's type: a field that is not a list of strings
-        // is reported there, not at the derive.
-        let value = quote_spanned!(ty.span()=> ::core::option::Option::Some(&self.#name));
+        // The binding is spanned at the field's type, so a field that is not
+        // a list of strings is reported there ("expected `&[String]`, found
+        // `&String`"), not at the derive.
+        let mut name = name.clone();
+        name.set_span(ty.span());
+        let roles = quote_spanned!(ty.span()=> let roles: &[::std::string::String] = &self.#name;);
         quote! {
             fn roles(&self) -> ::core::option::Option<&[::std::string::String]> {
-                #value
+                #roles
+                ::core::option::Option::Some(roles)
             }
         }
     });

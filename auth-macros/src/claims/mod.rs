@@ -38,7 +38,11 @@ mod tests {
 
     #[test]
     fn without_a_roles_field_the_impl_is_empty() {
-        let expanded = expand_derive(quote!(struct Plain { tenant: String }));
+        let expanded = expand_derive(quote!(
+            struct Plain {
+                tenant: String,
+            }
+        ));
         let expected = quote! {
             #[automatically_derived]
             impl ::auth_middleware::Claims for Plain {}
@@ -55,7 +59,8 @@ mod tests {
             #[automatically_derived]
             impl<T> ::auth_middleware::Claims for MyClaims<T> where T: Send {
                 fn roles(&self) -> ::core::option::Option<&[::std::string::String]> {
-                    ::core::option::Option::Some(&self.groups)
+                    let roles: &[::std::string::String] = &self.groups;
+                    ::core::option::Option::Some(roles)
                 }
             }
         };
@@ -64,30 +69,75 @@ mod tests {
 
     #[test]
     fn only_structs_with_named_fields_are_accepted() {
-        let needs = "#[derive(Claims)] needs a struct with named fields (the claims are a JSON object)";
-        assert_eq!(errors_of(quote!(enum E { A })), [format!("{needs}, not an enum")]);
-        assert_eq!(errors_of(quote!(union U { a: u8 })), [format!("{needs}, not a union")]);
-        assert_eq!(errors_of(quote!(struct T(Vec<String>);)), [format!("{needs}, not a tuple struct")]);
-        assert_eq!(errors_of(quote!(struct U;)), [format!("{needs}, not a unit struct")]);
+        let needs =
+            "#[derive(Claims)] needs a struct with named fields (the claims are a JSON object)";
+        assert_eq!(
+            errors_of(quote!(
+                enum E {
+                    A,
+                }
+            )),
+            [format!("{needs}, not an enum")]
+        );
+        assert_eq!(
+            errors_of(quote!(union U { a: u8 })),
+            [format!("{needs}, not a union")]
+        );
+        assert_eq!(
+            errors_of(quote!(
+                struct T(Vec<String>);
+            )),
+            [format!("{needs}, not a tuple struct")]
+        );
+        assert_eq!(
+            errors_of(quote!(
+                struct U;
+            )),
+            [format!("{needs}, not a unit struct")]
+        );
     }
 
     #[test]
     fn claims_attributes_are_checked() {
         assert_eq!(
-            errors_of(quote!(struct C { #[claims(roles)] a: Vec<String>, #[claims(roles)] b: Vec<String> })),
+            errors_of(quote!(
+                struct C {
+                    #[claims(roles)]
+                    a: Vec<String>,
+                    #[claims(roles)]
+                    b: Vec<String>,
+                }
+            )),
             ["only one field can be `#[claims(roles)]`; `a` already is"]
         );
         assert_eq!(
-            errors_of(quote!(struct C { #[claims(role)] a: Vec<String> })),
+            errors_of(quote!(
+                struct C {
+                    #[claims(role)]
+                    a: Vec<String>,
+                }
+            )),
             ["unknown claims attribute `role`; expected `roles`"]
         );
         assert_eq!(
-            errors_of(quote!(struct C { #[claims(roles = "x")] a: Vec<String> })),
+            errors_of(quote!(
+                struct C {
+                    #[claims(roles = "x")]
+                    a: Vec<String>,
+                }
+            )),
             ["`roles` takes no value: write `#[claims(roles)]`"]
         );
         assert_eq!(
-            errors_of(quote!(#[claims(roles)] struct C { a: Vec<String> })),
-            ["`#[claims(...)]` goes on a field: mark the field holding the roles with `#[claims(roles)]`"]
+            errors_of(quote!(
+                #[claims(roles)]
+                struct C {
+                    a: Vec<String>,
+                }
+            )),
+            [
+                "`#[claims(...)]` goes on a field: mark the field holding the roles with `#[claims(roles)]`"
+            ]
         );
     }
 
@@ -100,7 +150,10 @@ mod tests {
         assert_eq!(errors_of(input.clone()).len(), 3);
         let expanded = expand_derive(input).to_string();
         assert_eq!(expanded.matches("compile_error").count(), 3, "{expanded}");
-        let fallback = quote!(#[automatically_derived] impl ::auth_middleware::Claims for C {});
+        let fallback = quote!(
+            #[automatically_derived]
+            impl ::auth_middleware::Claims for C {}
+        );
         assert!(expanded.ends_with(&fallback.to_string()), "{expanded}");
     }
 }

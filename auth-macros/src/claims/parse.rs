@@ -15,13 +15,18 @@ pub(crate) struct RolesField {
 /// reported at once.
 pub(crate) fn roles_field(input: &DeriveInput) -> syn::Result<Option<RolesField>> {
     let mut errors = Errors::default();
-    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("claims")) {
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("claims"))
+    {
         errors.push_spanned(
             attr,
             "`#[claims(...)]` goes on a field: mark the field holding the roles with `#[claims(roles)]`",
         );
     }
-    let not_named = "#[derive(Claims)] needs a struct with named fields (the claims are a JSON object)";
+    let not_named =
+        "#[derive(Claims)] needs a struct with named fields (the claims are a JSON object)";
     let fields = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(named) => named.named.iter().collect(),
@@ -73,7 +78,11 @@ pub(crate) fn roles_field(input: &DeriveInput) -> syn::Result<Option<RolesField>
 /// Whether `field` is marked `#[claims(roles)]`; unknown keys are errors.
 fn is_roles_field(field: &Field, errors: &mut Errors) -> bool {
     let mut marked = false;
-    for attr in field.attrs.iter().filter(|attr| attr.path().is_ident("claims")) {
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("claims"))
+    {
         let parsed = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("roles") {
                 if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
@@ -82,8 +91,12 @@ fn is_roles_field(field: &Field, errors: &mut Errors) -> bool {
                 marked = true;
                 Ok(())
             } else {
-                let key = quote::ToTokens::to_token_stream(&meta.path).to_string().replace(' ', "");
-                Err(meta.error(format!("unknown claims attribute `{key}`; expected `roles`")))
+                let key = quote::ToTokens::to_token_stream(&meta.path)
+                    .to_string()
+                    .replace(' ', "");
+                Err(meta.error(format!(
+                    "unknown claims attribute `{key}`; expected `roles`"
+                )))
             }
         });
         errors.take(parsed);

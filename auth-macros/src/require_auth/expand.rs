@@ -22,10 +22,17 @@ fn private() -> TokenStream {
 /// spans, so errors inside the handler still point at the user's code.
 pub(crate) fn expand(mut handler: Handler, requirement: &Requirement) -> TokenStream {
     let private = private();
-    let policy = format_ident!("__require_auth_{}", handler.sig.ident.unraw(), span = handler.sig.ident.span());
+    let policy = format_ident!(
+        "__require_auth_{}",
+        handler.sig.ident.unraw(),
+        span = handler.sig.ident.span()
+    );
     let vis = &handler.vis;
     // The policy exists exactly when the handler does.
-    let cfgs = handler.attrs.iter().filter(|attr| attr.path().is_ident("cfg"));
+    let cfgs = handler
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"));
     let cfgs: Vec<_> = cfgs.collect();
     let requirement = requirement_tokens(requirement, &private);
 
@@ -33,7 +40,9 @@ pub(crate) fn expand(mut handler: Handler, requirement: &Requirement) -> TokenSt
     // request without a token is a 401 even when its body would not parse.
     let guard: FnArg = parse_quote!(_: #private::Guard<#policy>);
     let inputs = std::mem::take(&mut handler.sig.inputs);
-    handler.sig.inputs = std::iter::once(guard).chain(inputs).collect::<Punctuated<_, _>>();
+    handler.sig.inputs = std::iter::once(guard)
+        .chain(inputs)
+        .collect::<Punctuated<_, _>>();
 
     quote! {
         #(#cfgs)*

@@ -70,9 +70,30 @@ mod tests {
 
     #[test]
     fn the_policy_has_the_handlers_visibility_and_cfg() {
-        let expanded = expand_attribute(quote!(), quote!(async fn private() {})).to_string();
-        assert!(expanded.contains(&quote!(#[allow(non_camel_case_types, dead_code, unreachable_pub)] struct __require_auth_private;).to_string()));
-        let expanded = expand_attribute(quote!(), quote!(#[cfg(test)] pub(crate) async fn me() {})).to_string();
+        let expanded = expand_attribute(
+            quote!(),
+            quote!(
+                async fn private() {}
+            ),
+        )
+        .to_string();
+        assert!(
+            expanded.contains(
+                &quote!(
+                    #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+                    struct __require_auth_private;
+                )
+                .to_string()
+            )
+        );
+        let expanded = expand_attribute(
+            quote!(),
+            quote!(
+                #[cfg(test)]
+                pub(crate) async fn me() {}
+            ),
+        )
+        .to_string();
         let expected = quote! {
             #[cfg(test)]
             #[doc(hidden)]
@@ -88,7 +109,9 @@ mod tests {
     fn generics_where_clauses_and_raw_names_pass_through() {
         let expanded = expand_attribute(
             quote!(mfa),
-            quote!(async fn r#type<T: Clone>(Json(t): Json<T>,) -> Result<String, Error> where T: Send { todo() }),
+            quote! {
+                async fn r#type<T: Clone>(Json(t): Json<T>,) -> Result<String, Error> where T: Send { todo() }
+            },
         )
         .to_string();
         let signature = quote! {
@@ -97,13 +120,21 @@ mod tests {
                 Json(t): Json<T>
             ) -> Result<String, Error> where T: Send { todo() }
         };
-        assert!(expanded.contains("struct __require_auth_type ;"), "{expanded}");
+        assert!(
+            expanded.contains("struct __require_auth_type ;"),
+            "{expanded}"
+        );
         assert!(expanded.ends_with(&signature.to_string()), "{expanded}");
     }
 
     #[test]
     fn nested_requirements_are_const_slices() {
-        let expanded = expand_attribute(quote!(any(roles = ["a", "b"], scopes = ["s"])), quote!(async fn h() {}));
+        let expanded = expand_attribute(
+            quote!(any(roles = ["a", "b"], scopes = ["s"])),
+            quote!(
+                async fn h() {}
+            ),
+        );
         let requirement = quote! {
             ::auth_middleware::__private::Requirement::All(&[
                 ::auth_middleware::__private::Requirement::Authenticated,
@@ -116,12 +147,19 @@ mod tests {
                 ])
             ]);
         };
-        assert!(expanded.to_string().contains(&requirement.to_string()), "{expanded}");
+        assert!(
+            expanded.to_string().contains(&requirement.to_string()),
+            "{expanded}"
+        );
     }
 
     #[test]
     fn on_error_the_original_item_follows_the_errors() {
-        let item = quote!(fn not_async(x: u8) -> u8 { x });
+        let item = quote!(
+            fn not_async(x: u8) -> u8 {
+                x
+            }
+        );
         let expanded = expand_attribute(quote!(admin), item.clone()).to_string();
         assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");
         assert!(expanded.ends_with(&item.to_string()), "{expanded}");

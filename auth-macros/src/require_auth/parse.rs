@@ -10,12 +10,15 @@ use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, Ident, Item, Signature, Token, Visibility, bracketed, parenthesized, token};
+use syn::{
+    Attribute, Expr, Ident, Item, Signature, Token, Visibility, bracketed, parenthesized, token,
+};
 
 use crate::errors::Errors;
 
 /// What every "unknown argument" message lists.
-const EXPECTED: &str = "expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`";
+const EXPECTED: &str =
+    "expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`";
 
 /// One argument of the attribute.
 pub(crate) enum Arg {
@@ -76,7 +79,10 @@ fn split_on_commas(tokens: TokenStream, errors: &mut Errors) -> Vec<TokenStream>
         match &tree {
             TokenTree::Punct(punct) if punct.as_char() == ',' => {
                 if current.is_empty() {
-                    errors.push_spanned(punct, format!("expected an argument before this comma; {EXPECTED}"));
+                    errors.push_spanned(
+                        punct,
+                        format!("expected an argument before this comma; {EXPECTED}"),
+                    );
                 } else {
                     chunks.push(std::mem::take(&mut current));
                 }
@@ -115,7 +121,10 @@ fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
                 "scope" => "; did you mean `scopes = [...]`?".to_owned(),
                 _ => format!("; {EXPECTED}"),
             };
-            return Err(syn::Error::new(keyword.span(), format!("unknown argument `{keyword}`{hint}")));
+            return Err(syn::Error::new(
+                keyword.span(),
+                format!("unknown argument `{keyword}`{hint}"),
+            ));
         }
     };
     if !input.is_empty() {
@@ -138,7 +147,9 @@ fn string_list(keyword: Ident, input: ParseStream<'_>, example: &str) -> syn::Re
         ));
     }
     if !input.peek(Token![=]) {
-        return Err(input.error(format!("expected `=` after `{keyword}`, as in `{keyword} = [{example}]`")));
+        return Err(input.error(format!(
+            "expected `=` after `{keyword}`, as in `{keyword} = [{example}]`"
+        )));
     }
     input.parse::<Token![=]>()?;
     if !input.peek(token::Bracket) {
@@ -171,7 +182,9 @@ fn nested(keyword: Ident, input: ParseStream<'_>) -> syn::Result<Nested> {
     if !input.peek(token::Paren) {
         return Err(syn::Error::new(
             keyword.span(),
-            format!("`{keyword}` takes its requirements in parentheses, as in `{keyword}(roles = [\"admin\"], mfa)`"),
+            format!(
+                "`{keyword}` takes its requirements in parentheses, as in `{keyword}(roles = [\"admin\"], mfa)`"
+            ),
         ));
     }
     let content;
@@ -179,7 +192,11 @@ fn nested(keyword: Ident, input: ParseStream<'_>) -> syn::Result<Nested> {
     let mut errors = Errors::default();
     let args = args(content.parse()?, &mut errors);
     errors.finish()?;
-    Ok(Nested { keyword, paren, args })
+    Ok(Nested {
+        keyword,
+        paren,
+        args,
+    })
 }
 
 /// The annotated function, with its body kept as unparsed tokens: the macro
@@ -220,7 +237,12 @@ fn parse_handler(input: ParseStream<'_>) -> syn::Result<Handler> {
     }
     let body: TokenTree = input.parse()?;
     match &body {
-        TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => Ok(Handler { attrs, vis, sig, body }),
+        TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => Ok(Handler {
+            attrs,
+            vis,
+            sig,
+            body,
+        }),
         _ => Err(syn::Error::new_spanned(body, missing_body)),
     }
 }
@@ -234,11 +256,18 @@ fn not_a_function(item: TokenStream) -> Option<syn::Error> {
         Item::Union(item) => ("a union", keyword_and_name(item.union_token, &item.ident)),
         Item::Trait(item) => ("a trait", keyword_and_name(item.trait_token, &item.ident)),
         Item::Mod(item) => ("a module", keyword_and_name(item.mod_token, &item.ident)),
-        Item::Const(item) => ("a constant", keyword_and_name(item.const_token, &item.ident)),
+        Item::Const(item) => (
+            "a constant",
+            keyword_and_name(item.const_token, &item.ident),
+        ),
         Item::Static(item) => ("a static", keyword_and_name(item.static_token, &item.ident)),
-        Item::Type(item) => ("a type alias", keyword_and_name(item.type_token, &item.ident)),
+        Item::Type(item) => (
+            "a type alias",
+            keyword_and_name(item.type_token, &item.ident),
+        ),
         Item::Impl(item) => ("an impl block", item.impl_token.to_token_stream()),
         Item::Use(item) => ("a `use` declaration", item.use_token.to_token_stream()),
+        Item::Macro(item) => ("a macro invocation", item.mac.path.to_token_stream()),
         // A function that did not parse as a handler (no body, ...): the
         // parser's own error says what is missing.
         _ => return None,
@@ -253,4 +282,162 @@ fn keyword_and_name(keyword: impl ToTokens, name: &Ident) -> TokenStream {
     let mut head = keyword.to_token_stream();
     name.to_tokens(&mut head);
     head
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    /// The parse errors of an attribute's arguments (none: an empty list).
+    fn errors_of(attr: TokenStream) -> Vec<String> {
+        let mut errors = Errors::default();
+        args(attr, &mut errors);
+        errors
+            .finish()
+            .err()
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    fn item_error(item: TokenStream) -> Vec<String> {
+        match handler(item) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn each_argument_is_parsed_on_its_own() {
+        let mut errors = Errors::default();
+        let parsed = args(
+            quote!(mfa, bogus, roles = ["a"], any(nope), scopes = []),
+            &mut errors,
+        );
+        let keywords: Vec<String> = parsed.iter().map(|arg| arg.keyword().to_string()).collect();
+        assert_eq!(keywords, ["mfa", "roles", "scopes"]);
+        assert_eq!(
+            errors.finish().map_err(|e| e.into_iter().count()).err(),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn the_handler_is_passed_through_as_written() {
+        let item = quote! {
+            #[doc = "docs"]
+            pub(crate) async fn h<T>(Json(t): Json<T>) -> impl IntoResponse where T: Send { #![allow(unused)] t }
+        };
+        let parsed = handler(item.clone()).unwrap();
+        assert_eq!(parsed.sig.ident, "h");
+        assert_eq!(parsed.to_token_stream().to_string(), item.to_string());
+    }
+
+    #[test]
+    fn any_needs_parentheses() {
+        assert_eq!(
+            errors_of(quote!(any)),
+            ["`any` takes its requirements in parentheses, as in `any(roles = [\"admin\"], mfa)`"]
+        );
+        assert_eq!(
+            errors_of(quote!(all = ["a"])),
+            ["`all` takes its requirements in parentheses, as in `all(roles = [\"admin\"], mfa)`"]
+        );
+    }
+
+    #[test]
+    fn unknown_argument_names_the_accepted_ones() {
+        assert_eq!(
+            errors_of(quote!(admin)),
+            [
+                "unknown argument `admin`; expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`"
+            ]
+        );
+        assert_eq!(
+            errors_of(quote!(role = ["a"])),
+            ["unknown argument `role`; did you mean `roles = [...]`?"]
+        );
+        assert_eq!(
+            errors_of(quote!(scope = ["a"])),
+            ["unknown argument `scope`; did you mean `scopes = [...]`?"]
+        );
+    }
+
+    #[test]
+    fn a_bare_literal_suggests_roles() {
+        assert_eq!(
+            errors_of(quote!("admin")),
+            [
+                "expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`; \
+                 to require a role, write `roles = [\"admin\"]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_need_brackets_and_an_equals_sign() {
+        assert_eq!(
+            errors_of(quote!(roles = "admin")),
+            ["expected a list in brackets: `roles = [\"admin\"]`"]
+        );
+        assert_eq!(
+            errors_of(quote!(scopes = x)),
+            ["expected a list in brackets: `scopes = [\"orders:read\"]`"]
+        );
+        assert_eq!(
+            errors_of(quote!(roles)),
+            ["`roles` needs a list: `roles = [\"admin\"]`"]
+        );
+        assert_eq!(
+            errors_of(quote!(roles["a"])),
+            ["expected `=` after `roles`, as in `roles = [\"admin\"]`"]
+        );
+    }
+
+    #[test]
+    fn stray_tokens_are_errors() {
+        assert_eq!(
+            errors_of(quote!(mfa = true)),
+            ["`mfa` takes no value; write just `mfa`"]
+        );
+        assert_eq!(
+            errors_of(quote!(roles = ["a"] mfa)),
+            ["expected `,` after `roles`"]
+        );
+        assert_eq!(
+            errors_of(quote!(, mfa)),
+            [
+                "expected an argument before this comma; expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_items_are_named_in_the_error() {
+        assert_eq!(
+            item_error(quote!(
+                pub struct Admin;
+            )),
+            ["#[require_auth] can only be used on `async fn` handlers, not on a struct"]
+        );
+        assert_eq!(
+            item_error(quote!(
+                enum E {
+                    A,
+                }
+            )),
+            ["#[require_auth] can only be used on `async fn` handlers, not on an enum"]
+        );
+        assert_eq!(
+            item_error(quote!(impl X {})),
+            ["#[require_auth] can only be used on `async fn` handlers, not on an impl block"]
+        );
+        assert_eq!(
+            item_error(quote!(
+                async fn declared();
+            )),
+            ["#[require_auth] needs a function with a body"]
+        );
+    }
 }

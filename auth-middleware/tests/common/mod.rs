@@ -1,6 +1,6 @@
 //! What the integration tests share: tokens, and one suite of checks that every
 //! kind of service (axum, tower, hyper over TCP) must pass behind the layer.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub)] // each test binary uses part of it
 
 use auth_core::{Algorithm, KeySet, TokenIssuer, TokenRequest};
 use auth_middleware::AuthLayer;
@@ -11,8 +11,7 @@ pub const ISSUER: &str = "https://id.test";
 pub const AUDIENCE: &str = "test-api";
 
 pub const MISSING_CHALLENGE: &str = r#"Bearer realm="test-realm""#;
-pub const INVALID_TOKEN_CHALLENGE: &str =
-    r#"Bearer realm="test-realm", error="invalid_token", error_description="the access token is invalid""#;
+pub const INVALID_TOKEN_CHALLENGE: &str = r#"Bearer realm="test-realm", error="invalid_token", error_description="the access token is invalid""#;
 
 /// Headers of a request, in order, duplicates allowed.
 pub type Headers = Vec<(&'static str, String)>;
@@ -52,7 +51,11 @@ impl Tokens {
         self.issuer
             .revocations()
             .revoke_jti(&revoked.jti, revoked.expires_at);
-        let forged = self.stranger.issue(&TokenRequest::new("mallory")).unwrap().access_token;
+        let forged = self
+            .stranger
+            .issue(&TokenRequest::new("mallory"))
+            .unwrap()
+            .access_token;
         let mut tampered = self.user("ada");
         tampered.push('A');
         vec![
@@ -116,7 +119,11 @@ pub async fn bearer_suite(tokens: &Tokens, send: impl AsyncFn(Headers) -> Reply)
 
     for scheme in ["bearer", "BEARER", "bEaReR"] {
         let reply = send(vec![("authorization", format!("{scheme} {token}"))]).await;
-        assert_eq!((reply.status, reply.text()), (200, "ada"), "scheme {scheme}");
+        assert_eq!(
+            (reply.status, reply.text()),
+            (200, "ada"),
+            "scheme {scheme}"
+        );
     }
 
     let none = send(vec![]).await;
@@ -164,7 +171,11 @@ pub async fn optional_suite(tokens: &Tokens, send: impl AsyncFn(Headers) -> Repl
             .await
             .assert_refused(401, INVALID_TOKEN_CHALLENGE, "invalid_token");
     }
-    let twice = send(vec![("authorization", "Bearer a".into()), ("authorization", "Bearer b".into())]).await;
+    let twice = send(vec![
+        ("authorization", "Bearer a".into()),
+        ("authorization", "Bearer b".into()),
+    ])
+    .await;
     assert_eq!(twice.status, 400);
 }
 
@@ -179,18 +190,34 @@ pub fn cookie_layer(tokens: &Tokens) -> AuthLayer {
 pub async fn cookie_suite(tokens: &Tokens, send: impl AsyncFn(Headers) -> Reply) {
     let ada = tokens.user("ada");
     let bob = tokens.user("bob");
-    let cookie = |token: &str| ("cookie", format!("theme=dark; __Host-access={token}; lang=en"));
+    let cookie = |token: &str| {
+        (
+            "cookie",
+            format!("theme=dark; __Host-access={token}; lang=en"),
+        )
+    };
 
     let from_cookie = send(vec![cookie(&ada)]).await;
     assert_eq!((from_cookie.status, from_cookie.text()), (200, "ada"));
 
-    let header_first = send(vec![("authorization", format!("Bearer {bob}")), cookie(&ada)]).await;
+    let header_first = send(vec![
+        ("authorization", format!("Bearer {bob}")),
+        cookie(&ada),
+    ])
+    .await;
     assert_eq!((header_first.status, header_first.text()), (200, "bob"));
 
     let basic_then_cookie = send(vec![("authorization", "Basic eDp5".into()), cookie(&ada)]).await;
-    assert_eq!((basic_then_cookie.status, basic_then_cookie.text()), (200, "ada"));
+    assert_eq!(
+        (basic_then_cookie.status, basic_then_cookie.text()),
+        (200, "ada")
+    );
 
-    let bad_header = send(vec![("authorization", "Bearer not-a-jwt".into()), cookie(&ada)]).await;
+    let bad_header = send(vec![
+        ("authorization", "Bearer not-a-jwt".into()),
+        cookie(&ada),
+    ])
+    .await;
     bad_header.assert_refused(401, INVALID_TOKEN_CHALLENGE, "invalid_token");
 
     let bad_cookie = send(vec![cookie("not-a-jwt")]).await;

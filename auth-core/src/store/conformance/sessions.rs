@@ -182,10 +182,10 @@ pub async fn rotation_expired_token_is_invalid<S: Store>(store: Arc<S>) {
         Rotation::Rotated(session.clone()),
         "a refresh token presented before its expiry must rotate"
     );
-    // `first` is retired and expired at at + 150: presenting it proves nothing.
+    // At its expiry `first` is retired and expired: presenting it proves nothing.
     let third = random_hash();
     let rotation = store
-        .rotate_refresh(&first, &third, at + 150, at + 400)
+        .rotate_refresh(&first, &third, at + 100, at + 400)
         .await
         .must("rotate_refresh");
     assert_eq!(

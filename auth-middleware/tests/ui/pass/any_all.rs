@@ -22,7 +22,11 @@ async fn both() -> &'static str {
 }
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
     let _app: Router = Router::new()
         .route("/billing", get(billing))
         .route("/ledger", get(ledger))

@@ -12,6 +12,12 @@ async fn me(user: AuthUser) -> String {
 }
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
-    let _app: Router = Router::new().route("/me", get(me)).layer(AuthLayer::bearer(tokens.verifier()));
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
+    let _app: Router = Router::new()
+        .route("/me", get(me))
+        .layer(AuthLayer::bearer(tokens.verifier()));
 }

@@ -45,15 +45,27 @@ fn roles_of<C: Claims>(claims: &C) -> Option<&[String]> {
 }
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
     let _app: Router = Router::new()
         .route("/edit", get(edit))
-        .layer(AuthLayer::bearer(tokens.verifier().with_claims::<MyClaims>()));
+        .layer(AuthLayer::bearer(
+            tokens.verifier().with_claims::<MyClaims>(),
+        ));
 
-    let mine = MyClaims { tenant: "acme".into(), groups: vec!["editor".into()] };
+    let mine = MyClaims {
+        tenant: "acme".into(),
+        groups: vec!["editor".into()],
+    };
     assert_eq!(roles_of(&mine), Some(&["editor".to_owned()][..]));
     assert_eq!(roles_of(&NoRoles::default()), None);
-    let tagged = Tagged { tag: 7_u8, groups: vec!["a".into()] };
+    let tagged = Tagged {
+        tag: 7_u8,
+        groups: vec!["a".into()],
+    };
     assert_eq!(roles_of(&tagged).map(<[String]>::len), Some(1));
     assert_eq!(tagged.tag, 7);
 }

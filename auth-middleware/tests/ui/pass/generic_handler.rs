@@ -3,11 +3,11 @@
 
 use auth_middleware::auth_core::{Algorithm, KeySet, TokenIssuer};
 use auth_middleware::{AuthLayer, require_auth};
+use axum::Router;
 use axum::extract::Json;
 use axum::routing::post;
-use axum::Router;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 #[require_auth(scopes = ["echo"])]
 async fn echo<T>(Json(value): Json<T>) -> Json<T>
@@ -29,7 +29,11 @@ macro_rules! guarded {
 guarded!(ops, "ops");
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
     let _app: Router = Router::new()
         .route("/echo", post(echo::<Vec<u32>>))
         .route("/ops", post(ops))

@@ -31,8 +31,16 @@ struct Receipt {
 /// Pays; docs and attributes on the handler stay.
 #[require_auth(mfa)]
 #[allow(clippy::unused_async)]
-async fn pay(State(state): State<AppState>, user: AuthUser, Json(payment): Json<Payment>) -> impl IntoResponse {
-    let receipt = Receipt { payer: user.subject().to_owned(), cents: payment.cents, currency: state.currency };
+async fn pay(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(payment): Json<Payment>,
+) -> impl IntoResponse {
+    let receipt = Receipt {
+        payer: user.subject().to_owned(),
+        cents: payment.cents,
+        currency: state.currency,
+    };
     (StatusCode::CREATED, Json(receipt))
 }
 
@@ -42,11 +50,19 @@ async fn refund(
     State(_): State<AppState>,
     Json(Payment { cents }): Json<Payment>,
 ) -> Result<String, (StatusCode, &'static str)> {
-    if cents == 0 { Err((StatusCode::BAD_REQUEST, "nothing to refund")) } else { Ok(format!("refunded {cents} on {id}")) }
+    if cents == 0 {
+        Err((StatusCode::BAD_REQUEST, "nothing to refund"))
+    } else {
+        Ok(format!("refunded {cents} on {id}"))
+    }
 }
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
     let _app: Router = Router::new()
         .route("/pay", post(pay))
         .route("/refund/{id}", post(refund))

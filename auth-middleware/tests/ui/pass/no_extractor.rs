@@ -12,6 +12,12 @@ async fn admin() -> &'static str {
 }
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
-    let _app: Router = Router::new().route("/admin", get(admin)).layer(AuthLayer::bearer(tokens.verifier()));
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
+    let _app: Router = Router::new()
+        .route("/admin", get(admin))
+        .layer(AuthLayer::bearer(tokens.verifier()));
 }

@@ -4,8 +4,8 @@
 //! `missing_docs` and `unreachable_pub`.
 #![deny(warnings, missing_docs, unreachable_pub)]
 
-use auth_middleware::auth_core::{Algorithm, KeySet, TokenIssuer};
 use auth_middleware::AuthLayer;
+use auth_middleware::auth_core::{Algorithm, KeySet, TokenIssuer};
 use axum::Router;
 use axum::routing::get;
 
@@ -35,7 +35,11 @@ pub mod api {
 }
 
 fn main() {
-    let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), "https://id.example", "api");
+    let tokens = TokenIssuer::new(
+        KeySet::generate(Algorithm::EdDSA).unwrap(),
+        "https://id.example",
+        "api",
+    );
     let _app: Router = Router::new()
         .route("/public", get(api::public))
         .route("/crate", get(api::crate_only))

@@ -1,0 +1,365 @@
+//! Sessions through the flows' public API: refresh-token rotation and reuse
+//! detection, logout, logout everywhere, revocations surviving a restart,
+//! and API keys.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::time::Duration;
+
+use auth_core::flow::{API_KEY_PREFIX, FlowConfig, api_key_hash};
+use auth_core::store::{ApiKeyView, MemoryStore};
+use auth_core::{Authenticator, Error, TokenRejection};
+use common::{PASSWORD, authenticator, authenticator_with, keys, login, register_and_login};
+
+fn assert_invalid_grant<T: std::fmt::Debug>(result: Result<T, Error>, what: &str) {
+    assert!(
+        matches!(result, Err(Error::InvalidGrant)),
+        "{what}: {result:?}"
+    );
+}
+
+fn assert_revoked(auth: &Authenticator, access_token: &str, what: &str) {
+    assert_eq!(
+        auth.verifier()
+            .verify(access_token)
+            .map(|claims| claims.sub),
+        Err(TokenRejection::Revoked),
+        "{what}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_rotates_within_the_session() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (user, first) = register_and_login(&auth, "ada").await;
+    let sid = first.access.sid.clone();
+
+    let mut current = first;
+    let mut seen = vec![current.refresh.expose().to_owned()];
+    for round in 0..3 {
+        let next = auth.refresh(current.refresh.expose()).await.unwrap();
+        let claims = auth.verifier().verify(&next.access.access_token).unwrap();
+        assert_eq!(claims.sub, user.id, "round {round}");
+        assert_eq!(claims.sid.as_deref(), Some(sid.as_str()), "round {round}");
+        assert_eq!(claims.amr, ["pwd"], "round {round}");
+        assert_ne!(next.access.jti, current.access.jti);
+        assert_eq!(next.refresh.expose().len(), 43);
+        assert!(
+            !seen.contains(&next.refresh.expose().to_owned()),
+            "a new token each time"
+        );
+        seen.push(next.refresh.expose().to_owned());
+        // The previous access token is still valid until it expires: rotation
+        // is not a logout.
+        assert!(auth.verifier().verify(&current.access.access_token).is_ok());
+        current = next;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reuse_of_a_retired_refresh_token_revokes_the_family() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_user, first) = register_and_login(&auth, "ada").await;
+    let second = auth.refresh(first.refresh.expose()).await.unwrap();
+    let third = auth.refresh(second.refresh.expose()).await.unwrap();
+    // Another session of the same user, which must survive.
+    let other = login(&auth, "ada").await;
+
+    assert_invalid_grant(auth.refresh(first.refresh.expose()).await, "reused token");
+
+    assert_invalid_grant(
+        auth.refresh(third.refresh.expose()).await,
+        "newest token of the family",
+    );
+    for (what, tokens) in [("first", &first), ("second", &second), ("third", &third)] {
+        assert_revoked(&auth, &tokens.access.access_token, what);
+    }
+    // Presenting the retired token again is still just refused.
+    assert_invalid_grant(
+        auth.refresh(second.refresh.expose()).await,
+        "retired token, family revoked",
+    );
+
+    assert!(auth.verifier().verify(&other.access.access_token).is_ok());
+    let other_next = auth.refresh(other.refresh.expose()).await.unwrap();
+    assert!(
+        auth.verifier()
+            .verify(&other_next.access.access_token)
+            .is_ok()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_user, tokens) = register_and_login(&auth, "ada").await;
+    let refresh = tokens.refresh.expose().to_owned();
+
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let auth = auth.clone();
+            let refresh = refresh.clone();
+            tokio::spawn(async move { auth.refresh(&refresh).await })
+        })
+        .collect();
+    let mut successes = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => successes += 1,
+            Err(Error::InvalidGrant) => {}
+            Err(other) => panic!("unexpected error {other:?}"),
+        }
+    }
+    assert!(successes <= 1, "{successes} concurrent refreshes succeeded");
+    assert_invalid_grant(auth.refresh(&refresh).await, "the raced token afterwards");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_and_expired_refresh_tokens_are_invalid_grants() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_user, tokens) = register_and_login(&auth, "ada").await;
+    let refresh = tokens.refresh.expose();
+    let key = auth.create_api_key("someone", "k").await.unwrap().key;
+    let garbage = [
+        String::new(),
+        "x".into(),
+        "!".repeat(43),
+        "A".repeat(43),
+        "A".repeat(44),
+        format!("{refresh} "),
+        format!(" {}", &refresh[1..]),
+        refresh.to_uppercase(),
+        "é".repeat(43),
+        "\u{0}".repeat(43),
+        "x".repeat(100_000),
+        tokens.access.access_token.clone(),
+        key,
+    ];
+    for token in &garbage {
+        assert_invalid_grant(auth.refresh(token).await, token);
+    }
+    // None of that touched the real token.
+    auth.refresh(refresh).await.unwrap();
+
+    // A token past its lifetime (zero here) is refused.
+    let (auth, _store) = authenticator(FlowConfig::default().refresh_ttl(Duration::ZERO)).await;
+    let (_user, tokens) = register_and_login(&auth, "ada").await;
+    assert_eq!(tokens.refresh_expires_in, 0);
+    assert_invalid_grant(auth.refresh(tokens.refresh.expose()).await, "expired token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_revokes_the_access_token_and_the_session() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_user, tokens) = register_and_login(&auth, "ada").await;
+    let other = login(&auth, "ada").await;
+
+    let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
+    auth.logout(&claims, None).await.unwrap();
+    assert_revoked(&auth, &tokens.access.access_token, "logged-out token");
+    assert_invalid_grant(
+        auth.refresh(tokens.refresh.expose()).await,
+        "logged-out session",
+    );
+
+    // The user's other session is not touched.
+    assert!(auth.verifier().verify(&other.access.access_token).is_ok());
+    auth.refresh(other.refresh.expose()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_revokes_the_presented_refresh_token_only_if_it_is_the_users() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_ada, ada) = register_and_login(&auth, "ada").await;
+    let ada_cookie = login(&auth, "ada").await;
+    let (_grace, grace) = register_and_login(&auth, "grace").await;
+
+    // Ada's access token with a refresh cookie of another of her sessions: both go.
+    let claims = auth.verifier().verify(&ada.access.access_token).unwrap();
+    auth.logout(&claims, Some(ada_cookie.refresh.expose()))
+        .await
+        .unwrap();
+    assert_invalid_grant(
+        auth.refresh(ada_cookie.refresh.expose()).await,
+        "ada's cookie",
+    );
+    assert_revoked(
+        &auth,
+        &ada_cookie.access.access_token,
+        "ada's cookie session",
+    );
+
+    // Grace's refresh token presented with Ada's logout is left alone.
+    let ada = login(&auth, "ada").await;
+    let claims = auth.verifier().verify(&ada.access.access_token).unwrap();
+    auth.logout(&claims, Some(grace.refresh.expose()))
+        .await
+        .unwrap();
+    assert!(auth.verifier().verify(&grace.access.access_token).is_ok());
+    auth.refresh(grace.refresh.expose()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_by_refresh_token_revokes_its_session() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_user, tokens) = register_and_login(&auth, "ada").await;
+    let other = login(&auth, "ada").await;
+    // Unknown and malformed cookies are ignored.
+    auth.logout_refresh("not a refresh token").await.unwrap();
+    auth.logout_refresh(&"A".repeat(43)).await.unwrap();
+
+    auth.logout_refresh(tokens.refresh.expose()).await.unwrap();
+    assert_invalid_grant(
+        auth.refresh(tokens.refresh.expose()).await,
+        "logged-out session",
+    );
+    assert_revoked(
+        &auth,
+        &tokens.access.access_token,
+        "token of the logged-out session",
+    );
+    assert!(auth.verifier().verify(&other.access.access_token).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_all_revokes_every_session_until_the_next_second() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (ada, first) = register_and_login(&auth, "ada").await;
+    let second = login(&auth, "ada").await;
+    let refreshed = auth.refresh(second.refresh.expose()).await.unwrap();
+    let (_grace, grace) = register_and_login(&auth, "grace").await;
+
+    auth.logout_all(&ada.id).await.unwrap();
+    for (what, tokens) in [
+        ("first", &first),
+        ("second", &second),
+        ("refreshed", &refreshed),
+    ] {
+        assert_revoked(&auth, &tokens.access.access_token, what);
+    }
+    assert_invalid_grant(auth.refresh(first.refresh.expose()).await, "first session");
+    assert_invalid_grant(
+        auth.refresh(refreshed.refresh.expose()).await,
+        "second session",
+    );
+    // Another user is not affected.
+    assert!(auth.verifier().verify(&grace.access.access_token).is_ok());
+    auth.refresh(grace.refresh.expose()).await.unwrap();
+
+    // A functional wait: tokens issued from the next second on are not cut off.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let fresh = login(&auth, "ada").await;
+    assert!(auth.verifier().verify(&fresh.access.access_token).is_ok());
+    let next = auth.refresh(fresh.refresh.expose()).await.unwrap();
+    assert!(auth.verifier().verify(&next.access.access_token).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_instance_loads_revocations_at_build() {
+    let store = MemoryStore::new();
+    let keys = keys();
+    let first = authenticator_with(&store, &keys, FlowConfig::default()).await;
+    let (ada, logged_out) = register_and_login(&first, "ada").await;
+    let reused = login(&first, "ada").await;
+    let kept = login(&first, "ada").await;
+    let (grace, everywhere) = register_and_login(&first, "grace").await;
+
+    let claims = first
+        .verifier()
+        .verify(&logged_out.access.access_token)
+        .unwrap();
+    first.logout(&claims, None).await.unwrap();
+    let rotated = first.refresh(reused.refresh.expose()).await.unwrap();
+    assert_invalid_grant(first.refresh(reused.refresh.expose()).await, "reuse");
+    first.logout_all(&grace.id).await.unwrap();
+
+    let second = authenticator_with(&store, &keys, FlowConfig::default()).await;
+    assert_revoked(
+        &second,
+        &logged_out.access.access_token,
+        "logged out on the first",
+    );
+    assert_revoked(
+        &second,
+        &rotated.access.access_token,
+        "family revoked on the first",
+    );
+    assert_revoked(
+        &second,
+        &everywhere.access.access_token,
+        "logged out everywhere on the first",
+    );
+    // Same keys, so what was not revoked still verifies.
+    let claims = second.verifier().verify(&kept.access.access_token).unwrap();
+    assert_eq!(claims.sub, ada.id);
+    // And the sessions are shared: the second instance rotates the first's tokens.
+    second.refresh(kept.refresh.expose()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
+    let (auth, store) = authenticator(FlowConfig::default()).await;
+    let ada = auth.register("ada", PASSWORD).await.unwrap();
+    let grace = auth.register("grace", PASSWORD).await.unwrap();
+
+    let created = auth.create_api_key(&ada.id, "ci").await.unwrap();
+    assert!(created.key.starts_with(API_KEY_PREFIX));
+    assert!(created.key.starts_with("ak_"));
+    assert_eq!(created.key.len(), 3 + 43, "256 bits after the prefix");
+    assert!(!created.id.is_empty());
+    assert!(!format!("{created:?}").contains(&created.key));
+    let another = auth.create_api_key(&ada.id, "ci").await.unwrap();
+    assert_ne!(another.key, created.key);
+    assert_ne!(another.id, created.id);
+
+    let hash = api_key_hash(&created.key).unwrap();
+    let record = store.api_key(&hash).unwrap();
+    assert_eq!(record.id, created.id);
+    assert_eq!(record.user_id, ada.id);
+    assert_eq!(record.name, "ci");
+    assert_eq!(record.hash, hash);
+    // Only the hash is kept: the key appears nowhere in the record.
+    let body = &created.key[API_KEY_PREFIX.len()..];
+    for field in [&record.id, &record.user_id, &record.name] {
+        assert!(!field.contains(body));
+    }
+    assert!(!format!("{record:?}").contains(body));
+    assert_ne!(record.hash.0.as_slice(), body.as_bytes());
+
+    // A long name is cut, not refused.
+    let long = auth
+        .create_api_key(&ada.id, &"n".repeat(1_000))
+        .await
+        .unwrap();
+    let long_record = store.api_key(&api_key_hash(&long.key).unwrap()).unwrap();
+    assert_eq!(long_record.name, "n".repeat(100));
+    // Strings that are not keys of ours have no hash to look up.
+    for not_a_key in [
+        "",
+        "ak_",
+        "ak_short",
+        &created.key[API_KEY_PREFIX.len()..],
+        &format!("{}x", created.key),
+    ] {
+        assert_eq!(api_key_hash(not_a_key), None, "{not_a_key}");
+    }
+
+    // Another user cannot delete it.
+    let result = auth.revoke_api_key(&grace.id, &created.id).await;
+    assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+    assert!(store.api_key(&hash).is_some());
+
+    // The owner can, with effect at once; a second delete finds nothing.
+    auth.revoke_api_key(&ada.id, &created.id).await.unwrap();
+    assert!(store.api_key(&hash).is_none());
+    let result = auth.revoke_api_key(&ada.id, &created.id).await;
+    assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+    // The other key lives on.
+    assert!(
+        store
+            .api_key(&api_key_hash(&another.key).unwrap())
+            .is_some()
+    );
+}

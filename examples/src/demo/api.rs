@@ -1,0 +1,130 @@
+//! The JSON routes outside `/auth`: the protected API, the public keys, the
+//! health check, and the answers for routes that are not there.
+
+use auth_middleware::{ApiError, AuthUser, Caller, require_auth};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::app::DemoState;
+
+/// `/api/*`; the caller puts the bearer/API-key layer over it.
+pub(crate) fn router() -> Router<DemoState> {
+    Router::new()
+        .route("/api/me", get(me))
+        .route("/api/secure", get(secure))
+        .route("/api/admin", get(admin))
+        .route("/api/key-echo", get(key_echo))
+}
+
+/// The routes anyone may call.
+pub(crate) fn public_router() -> Router<DemoState> {
+    Router::new()
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/healthz", get(healthz))
+}
+
+#[derive(Serialize)]
+struct Me {
+    sub: String,
+    /// `null` for a subject this app has no account for (a token from the
+    /// trusted HS256 peer).
+    username: Option<String>,
+    amr: Vec<String>,
+    roles: Vec<String>,
+}
+
+/// `GET /api/me`: who the token (or API key) belongs to. An API key carries
+/// no authentication methods and no roles: it stands for its user, not for a
+/// login.
+#[require_auth]
+async fn me(State(state): State<DemoState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    let account = state.auth.store().user_by_id(caller.subject()).await?;
+    let (amr, roles) = match &caller {
+        Caller::Bearer(user) => (user.amr().to_vec(), user.roles().to_vec()),
+        Caller::ApiKey(_) => (Vec::new(), Vec::new()),
+    };
+    tracing::debug!(user_id = caller.subject(), via = caller.via(), "me");
+    Ok(Json(Me {
+        sub: caller.subject().to_owned(),
+        username: account.map(|user| user.username),
+        amr,
+        roles,
+    }))
+}
+
+#[derive(Serialize)]
+struct Subject {
+    sub: String,
+}
+
+/// `GET /api/secure`: only after a second factor (403 with the RFC 9470
+/// challenge otherwise).
+#[require_auth(mfa)]
+async fn secure(user: AuthUser) -> Json<Subject> {
+    Json(Subject {
+        sub: user.subject().to_owned(),
+    })
+}
+
+#[derive(Serialize)]
+struct Admin {
+    admin: bool,
+}
+
+/// `GET /api/admin`: only with the `admin` role.
+#[require_auth(roles = ["admin"])]
+async fn admin() -> Json<Admin> {
+    Json(Admin { admin: true })
+}
+
+#[derive(Serialize)]
+struct KeyEcho {
+    sub: String,
+    via: &'static str,
+}
+
+/// `GET /api/key-echo`: which credential the request came with.
+#[require_auth]
+async fn key_echo(caller: Caller) -> Json<KeyEcho> {
+    Json(KeyEcho {
+        sub: caller.subject().to_owned(),
+        via: caller.via(),
+    })
+}
+
+/// `GET /.well-known/jwks.json`: the public verification keys (none for HS256).
+async fn jwks(State(state): State<DemoState>) -> Response {
+    let set = state.auth.issuer().keys().jwks();
+    (
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+        Json(set),
+    )
+        .into_response()
+}
+
+/// `GET /healthz`.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `/auth/oidc/*` while no provider is configured.
+pub(crate) async fn oidc_not_configured() -> Response {
+    not_found_because("no external login provider is configured")
+}
+
+/// Any other path: 404 in the API's error shape.
+pub(crate) async fn not_found() -> Response {
+    not_found_because("there is nothing at this address")
+}
+
+fn not_found_because(description: &'static str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(serde_json::json!({"error": "not_found", "error_description": description})),
+    )
+        .into_response()
+}

@@ -1,0 +1,200 @@
+//! Signing in on the site: `/login` (password) and `/mfa` (second factor).
+//!
+//! Between the two steps the `mfa_token` of the password step waits in the
+//! short-lived `__Host-mfa` cookie, so no token ever appears in a page or a URL.
+
+use auth_core::Error as CoreError;
+use auth_core::flow::{LoginOutcome, MfaChallenge, TokenPair};
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{ClientIp, cookie, explain, flow_error_page, layout, see_other, with_html};
+use crate::demo::app::DemoState;
+use crate::demo::html::Escaped;
+
+/// The cookie that carries the `mfa_token` from `/login` to `/mfa`.
+const MFA_COOKIE: &str = "__Host-mfa";
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodeForm {
+    code: String,
+}
+
+/// `GET /login`.
+pub(crate) async fn form() -> Html<String> {
+    login_page("", None)
+}
+
+/// `POST /login`: the password step. Success without a second factor sets
+/// both session cookies; with TOTP enrolled, the `__Host-mfa` cookie and on to `/mfa`.
+pub(crate) async fn submit(
+    State(state): State<DemoState>,
+    ClientIp(ip): ClientIp,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            let page = login_page("", Some("Please fill in both username and password."));
+            return (rejection.status(), page).into_response();
+        }
+    };
+    match state.auth.login(&form.username, &form.password, ip).await {
+        Ok(LoginOutcome::Tokens(pair)) => signed_in(&state, &pair, "pwd"),
+        Ok(LoginOutcome::MfaRequired(challenge)) => second_step(&challenge),
+        Err(CoreError::InvalidCredentials) => {
+            tracing::info!(client = ?ip, outcome = "invalid_credentials", "page login refused");
+            let response = flow_error_page(CoreError::InvalidCredentials, "Sign in", "");
+            with_html(
+                response,
+                login_page(&form.username, Some("Wrong username or password.")),
+            )
+        }
+        Err(error) => {
+            tracing::info!(client = ?ip, outcome = %error, "page login failed");
+            let message = explain(&error);
+            with_html(
+                flow_error_page(error, "Sign in", ""),
+                login_page(&form.username, Some(&message)),
+            )
+        }
+    }
+}
+
+/// `GET /mfa`: the code form, while a password step is pending.
+pub(crate) async fn mfa_form(headers: HeaderMap) -> Response {
+    if cookie(&headers, MFA_COOKIE).is_none() {
+        return see_other("/login");
+    }
+    mfa_page(None).into_response()
+}
+
+/// `POST /mfa`: the second step, with a TOTP or recovery code.
+pub(crate) async fn mfa_submit(
+    State(state): State<DemoState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Response {
+    let Some(mfa_token) = cookie(&headers, MFA_COOKIE) else {
+        return see_other("/login");
+    };
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            return (rejection.status(), mfa_page(Some("Please enter a code."))).into_response();
+        }
+    };
+    match state.auth.verify_mfa(mfa_token, form.code.trim(), ip).await {
+        Ok(pair) => {
+            let mut response = signed_in(&state, &pair, "mfa");
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_static(CLEAR_MFA_COOKIE));
+            response
+        }
+        Err(CoreError::InvalidCode) => {
+            tracing::info!(client = ?ip, outcome = "invalid_code", "page second step refused");
+            with_html(
+                flow_error_page(CoreError::InvalidCode, "Two-step sign-in", ""),
+                mfa_page(Some(
+                    "That code did not work. Codes change every 30 seconds and work once; \
+                     if this keeps failing, sign in again.",
+                )),
+            )
+        }
+        Err(error) => {
+            tracing::info!(client = ?ip, outcome = %error, "page second step failed");
+            let message = explain(&error);
+            with_html(
+                flow_error_page(error, "Two-step sign-in", ""),
+                mfa_page(Some(&message)),
+            )
+        }
+    }
+}
+
+const CLEAR_MFA_COOKIE: &str = "__Host-mfa=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0";
+
+/// 303 to `/account` with both session cookies.
+fn signed_in(state: &DemoState, pair: &TokenPair, method: &'static str) -> Response {
+    let user_id = state
+        .auth
+        .verifier()
+        .verify(&pair.access.access_token)
+        .map(|claims| claims.sub)
+        .unwrap_or_default();
+    tracing::info!(%user_id, method, outcome = "signed_in", "page login");
+    let mut response = see_other("/account");
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, state.cookies.set_access(&pair.access.access_token));
+    headers.append(SET_COOKIE, state.cookies.set_refresh(pair.refresh.expose()));
+    response
+}
+
+/// 303 to `/mfa`, with the `mfa_token` in its own short-lived cookie.
+fn second_step(challenge: &MfaChallenge) -> Response {
+    let value = format!(
+        "{MFA_COOKIE}={}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
+        challenge.mfa_token, challenge.expires_in
+    );
+    let Ok(value) = HeaderValue::from_str(&value) else {
+        tracing::error!("the mfa_token cannot travel in a cookie");
+        let page = layout("Sign in", "<p class=\"error\">Something went wrong. Please try again.</p>");
+        return (StatusCode::INTERNAL_SERVER_ERROR, page).into_response();
+    };
+    tracing::info!(outcome = "mfa_required", "page login needs a second factor");
+    let mut response = see_other("/mfa");
+    response.headers_mut().append(SET_COOKIE, value);
+    response
+}
+
+fn message_html(message: Option<&str>) -> String {
+    message.map_or_else(String::new, |message| {
+        format!("<p class=\"error\" role=\"alert\">{}</p>", Escaped(message))
+    })
+}
+
+fn login_page(username: &str, message: Option<&str>) -> Html<String> {
+    layout(
+        "Sign in",
+        &format!(
+            "{message}<form method=\"post\" action=\"/login\">\
+             <label>Username <input name=\"username\" autocomplete=\"username\" required \
+             value=\"{username}\" autofocus></label>\
+             <label>Password <input name=\"password\" type=\"password\" \
+             autocomplete=\"current-password\" required></label>\
+             <button type=\"submit\">Sign in</button></form>\
+             <p class=\"note\">No account yet? The <a href=\"/\">start page</a> shows how to create one.</p>",
+            message = message_html(message),
+            username = Escaped(username),
+        ),
+    )
+}
+
+fn mfa_page(message: Option<&str>) -> Html<String> {
+    layout(
+        "Two-step sign-in",
+        &format!(
+            "{message}<p>Enter the 6-digit code from your authenticator app, \
+             or one of your recovery codes.</p>\
+             <form method=\"post\" action=\"/mfa\">\
+             <label>Code <input name=\"code\" autocomplete=\"one-time-code\" required autofocus \
+             maxlength=\"64\"></label>\
+             <button type=\"submit\">Continue</button></form>\
+             <p class=\"note\"><a href=\"/login\">Start again</a></p>",
+            message = message_html(message),
+        ),
+    )
+}

@@ -1,0 +1,289 @@
+//! auth-demo over HTTP: refresh with rotation and reuse detection, logout,
+//! logout-all, and API keys (demo-api.md, the session rows).
+mod support;
+
+use serde_json::{Value, json};
+use support::{Demo, Session, claims, set_cookie, unique};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn logged_in(demo: &Demo) -> (String, Session) {
+    let name = unique("sess");
+    demo.register(&name, PASSWORD).await;
+    let session = demo.login(&name, PASSWORD).await;
+    (name, session)
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_keeps_the_session() {
+    let demo = Demo::start(&[]).await;
+    let (_, first) = logged_in(&demo).await;
+    let response = demo.refresh(&first.refresh).await;
+    assert_eq!(response.status(), 200);
+    let cookie = set_cookie(&response, "__Host-refresh").unwrap();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("Secure")
+            && cookie.contains("SameSite=Strict")
+    );
+    let second = Session::from_token_response(response).await;
+    assert_ne!(
+        second.refresh, first.refresh,
+        "rotation issues a new refresh token"
+    );
+    assert_eq!(claims(&second.access)["sid"], claims(&first.access)["sid"]);
+    assert_ne!(claims(&second.access)["jti"], claims(&first.access)["jti"]);
+    assert_eq!(
+        demo.get_bearer("/api/me", &second.access).await.status(),
+        200
+    );
+    // The next rotation works from the new token.
+    assert_eq!(demo.refresh(&second.refresh).await.status(), 200);
+}
+
+#[tokio::test]
+async fn reuse_of_a_rotated_token_revokes_the_family() {
+    let demo = Demo::start(&[]).await;
+    let (_, first) = logged_in(&demo).await;
+    let second = Session::from_token_response(demo.refresh(&first.refresh).await).await;
+    assert_eq!(
+        demo.get_bearer("/api/me", &second.access).await.status(),
+        200
+    );
+
+    let reuse = demo.refresh(&first.refresh).await;
+    assert_eq!(reuse.status(), 401);
+    assert_eq!(
+        reuse.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+    // The newest refresh token of the family stops working, and so do access
+    // tokens carrying its sid.
+    assert_eq!(demo.refresh(&second.refresh).await.status(), 401);
+    let me = demo.get_bearer("/api/me", &second.access).await;
+    assert_eq!(me.status(), 401);
+    assert!(
+        me.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    assert_eq!(
+        demo.get_bearer("/api/me", &first.access).await.status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn ten_concurrent_refreshes_with_one_cookie_give_at_most_one_200() {
+    let demo = Demo::start(&[]).await;
+    let (_, session) = logged_in(&demo).await;
+    let attempts = (0..10).map(|_| demo.refresh(&session.refresh));
+    let statuses: Vec<u16> = futures_join_all(attempts).await;
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!(ok <= 1, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 401),
+        "{statuses:?}"
+    );
+}
+
+async fn futures_join_all(
+    requests: impl Iterator<
+        Item = impl std::future::Future<Output = reqwest::Response> + Send + 'static,
+    >,
+) -> Vec<u16> {
+    let handles: Vec<_> = requests.map(tokio::spawn).collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.unwrap().status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn refresh_refuses_missing_garbage_and_cross_origin() {
+    let demo = Demo::start(&[]).await;
+    let (_, session) = logged_in(&demo).await;
+    let missing = demo
+        .http
+        .post(demo.url("/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 401);
+    assert_eq!(
+        missing.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+    assert_eq!(demo.refresh("garbage").await.status(), 401);
+
+    let cross = demo
+        .http
+        .post(demo.url("/auth/refresh"))
+        .header("cookie", format!("__Host-refresh={}", session.refresh))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    // The refused request did not rotate the token.
+    let same_origin = demo
+        .http
+        .post(demo.url("/auth/refresh"))
+        .header("cookie", format!("__Host-refresh={}", session.refresh))
+        .header("origin", "http://127.0.0.1:3000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), 200);
+}
+
+#[tokio::test]
+async fn logout_revokes_the_access_token_before_its_exp_and_the_family() {
+    let demo = Demo::start(&[]).await;
+    let (_, session) = logged_in(&demo).await;
+    let response = demo
+        .http
+        .post(demo.url("/auth/logout"))
+        .bearer_auth(&session.access)
+        .header("cookie", format!("__Host-refresh={}", session.refresh))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let cleared = set_cookie(&response, "__Host-refresh").expect("the cookie is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    let exp = claims(&session.access)["exp"].as_i64().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(exp > now + 60, "the token has not expired by itself");
+    assert_eq!(
+        demo.get_bearer("/api/me", &session.access).await.status(),
+        401
+    );
+    assert_eq!(demo.refresh(&session.refresh).await.status(), 401);
+    assert_eq!(
+        demo.http
+            .post(demo.url("/auth/logout"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn logout_all_revokes_every_session_and_login_works_again() {
+    let demo = Demo::start(&[]).await;
+    let (name, one) = logged_in(&demo).await;
+    let two = demo.login(&name, PASSWORD).await;
+    let response = demo
+        .http
+        .post(demo.url("/auth/logout-all"))
+        .bearer_auth(&one.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    for session in [&one, &two] {
+        assert_eq!(
+            demo.get_bearer("/api/me", &session.access).await.status(),
+            401
+        );
+        assert_eq!(demo.refresh(&session.refresh).await.status(), 401);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let three = demo.login(&name, PASSWORD).await;
+    assert_eq!(
+        demo.get_bearer("/api/me", &three.access).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn api_keys_are_shown_once_work_and_die_at_once() {
+    let demo = Demo::start(&[]).await;
+    let (_, owner) = logged_in(&demo).await;
+    let (_, other) = logged_in(&demo).await;
+    let created = demo
+        .http
+        .post(demo.url("/auth/api-keys"))
+        .bearer_auth(&owner.access)
+        .json(&json!({"name": "ci"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let (id, key) = (
+        created["id"].as_str().unwrap(),
+        created["key"].as_str().unwrap(),
+    );
+
+    let echo = demo
+        .http
+        .get(demo.url("/api/key-echo"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echo.status(), 200);
+    let echo: Value = echo.json().await.unwrap();
+    assert_eq!(echo["via"], "api_key");
+    assert_eq!(echo["sub"], claims(&owner.access)["sub"]);
+    let bearer: Value = demo
+        .get_bearer("/api/key-echo", &owner.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bearer["via"], "bearer");
+    assert_eq!(
+        demo.http
+            .get(demo.url("/api/key-echo"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let foreign = demo
+        .http
+        .delete(demo.url(&format!("/auth/api-keys/{id}")))
+        .bearer_auth(&other.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 404);
+    let deleted = demo
+        .http
+        .delete(demo.url(&format!("/auth/api-keys/{id}")))
+        .bearer_auth(&owner.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let dead = demo
+        .http
+        .get(demo.url("/api/key-echo"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dead.status(), 401);
+    assert!(dead.headers().contains_key("www-authenticate"));
+    let unauthenticated = demo
+        .http
+        .post(demo.url("/auth/api-keys"))
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+}
