@@ -110,6 +110,9 @@ pub enum Error {
     /// A missing, unknown, expired, reused or revoked refresh token (RFC 6749 §5.2).
     #[error("invalid grant")]
     InvalidGrant,
+    /// TOTP is already enrolled and confirmed for this user.
+    #[error("a second factor is already enrolled")]
+    MfaAlreadyEnrolled,
     /// A username that is empty, longer than 64 characters, or holds control characters.
     #[error("invalid username")]
     InvalidUsername,

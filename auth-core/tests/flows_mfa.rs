@@ -409,3 +409,36 @@ async fn configured_totp_settings_are_honoured() {
     let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
     assert_eq!(claims.amr, ["pwd", "otp", "mfa"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_used_mfa_token_does_not_cost_a_recovery_code() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let ada = enrolled_user(&auth, "ada").await;
+    let challenge = login_mfa(&auth, "ada").await;
+    auth.verify_mfa(&challenge.mfa_token, &ada.recovery_codes[0], None)
+        .await
+        .unwrap();
+    // The spent token with another, valid recovery code: refused...
+    assert!(matches!(
+        auth.verify_mfa(&challenge.mfa_token, &ada.recovery_codes[1], None)
+            .await,
+        Err(Error::InvalidCode)
+    ));
+    // ...and that code is still there for a fresh login.
+    let fresh = login_mfa(&auth, "ada").await;
+    auth.verify_mfa(&fresh.mfa_token, &ada.recovery_codes[1], None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confirmed_second_factor_cannot_be_replaced_by_enrolling_again() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let ada = enrolled_user(&auth, "ada").await;
+    assert!(matches!(
+        auth.enroll_totp(&ada.user.id).await,
+        Err(Error::MfaAlreadyEnrolled)
+    ));
+    // Login still asks for the second factor.
+    let _challenge = login_mfa(&auth, "ada").await;
+}

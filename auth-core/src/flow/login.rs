@@ -85,6 +85,10 @@ impl Authenticator {
         };
         let user = match (user, check) {
             (Some(user), check) if check.is_match() => {
+                // Attempts that raced past the first check while others were
+                // failing: the limit holds for them too, right password or not.
+                self.refuse_if_throttled(&account, address.as_deref())
+                    .await?;
                 if check == PasswordCheck::MatchNeedsRehash {
                     // A password set under an older, laxer minimum length still
                     // logs in; it keeps its old hash until it is changed.

@@ -38,30 +38,41 @@ impl Authenticator {
             .await?
             .ok_or(Error::InvalidCode)?;
         let now = crate::time::now();
-        let accepted = match &user.totp {
-            Some(totp) if totp.confirmed && is_totp_shaped(code) => {
-                inner
-                    .totp
-                    .verify_once(&*inner.store, &user.id, &totp.secret, code, now)
-                    .await?
-            }
-            Some(totp) if totp.confirmed => match RecoveryCodes::hash(code) {
-                Some(hash) => inner.store.consume_recovery_code(&user.id, &hash).await?,
-                None => false,
-            },
-            _ => false,
+        let confirmed = user.totp.as_ref().filter(|t| t.confirmed);
+        // A TOTP step is spent by checking it (losing one costs the user
+        // nothing: the next step's code works). A recovery code is only
+        // looked at first and spent after the mfa_token, so a used token never
+        // costs the user one of their ten codes.
+        let factor = match confirmed {
+            Some(totp) if is_totp_shaped(code) => inner
+                .totp
+                .verify_once(&*inner.store, &user.id, &totp.secret, code, now)
+                .await?
+                .then_some(Factor::Totp),
+            Some(_) => RecoveryCodes::hash(code)
+                .filter(|hash| user.recovery_codes.iter().any(|stored| stored.ct_eq(hash)))
+                .map(Factor::Recovery),
+            None => None,
         };
-        if !accepted {
+        let Some(factor) = factor else {
             self.count_failure(&throttle_key, address.as_deref())
                 .await?;
             return Err(Error::InvalidCode);
-        }
+        };
         // The token works once: a second use, even with another valid code, fails.
         if !inner
             .store
             .use_once(&format!("mfa-token:{}", pending.jti), pending.exp)
             .await?
         {
+            return Err(Error::InvalidCode);
+        }
+        if let Factor::Recovery(hash) = factor
+            && !inner.store.consume_recovery_code(&user.id, &hash).await?
+        {
+            // Spent concurrently by another request.
+            self.count_failure(&throttle_key, address.as_deref())
+                .await?;
             return Err(Error::InvalidCode);
         }
         inner.store.clear_failures(&throttle_key).await?;
@@ -78,6 +89,11 @@ impl Authenticator {
             .user_by_id(user_id)
             .await?
             .ok_or(Error::NotFound)?;
+        // Replacing a confirmed secret would switch the second factor off
+        // until the new one is confirmed: refuse instead.
+        if user.totp.as_ref().is_some_and(|t| t.confirmed) {
+            return Err(Error::MfaAlreadyEnrolled);
+        }
         let secret = crate::mfa::Totp::generate_secret()?;
         // The Key Uri Format separates issuer and account with ':'.
         let account = user.username.replace(':', "_");
@@ -135,6 +151,12 @@ impl Authenticator {
 
 /// Six to eight ASCII digits (the lengths [`Totp`](crate::mfa::Totp) can be
 /// configured for; it checks the exact one); anything else is tried as a
+/// Which second factor a code is.
+enum Factor {
+    Totp,
+    Recovery(crate::store::SecretHash),
+}
+
 /// recovery code, which has ten characters.
 fn is_totp_shaped(code: &str) -> bool {
     (6..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())

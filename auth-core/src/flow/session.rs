@@ -154,13 +154,24 @@ impl Authenticator {
     /// Logs `user_id` out everywhere: every session and every access token
     /// issued up to this second. A new login works again from the next second.
     pub async fn logout_all(&self, user_id: &str) -> Result<(), Error> {
-        self.inner.store.revoke_user_sessions(user_id).await?;
+        let sessions = self.inner.store.revoke_user_sessions(user_id).await?;
         self.revoke(Revocation::User {
             sub: user_id.to_owned(),
             issued_up_to: crate::time::now(),
             until: self.access_token_horizon(),
         })
-        .await
+        .await?;
+        // A refresh that rotated just before the store call may sign its
+        // access token in the next second, after the cut-off: revoke the
+        // sessions by sid too.
+        for session in sessions {
+            self.revoke(Revocation::Session {
+                sid: session.sid,
+                until: self.access_token_horizon(),
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     async fn revoke_session(&self, sid: &str) -> Result<(), Error> {

@@ -145,7 +145,9 @@ impl App {
             ),
         }
         if config.trusted_hs256_secret.is_some() {
-            tracing::info!("also accepting HS256 tokens signed with AUTH_DEMO_TRUSTED_HS256_SECRET");
+            tracing::info!(
+                "also accepting HS256 tokens signed with AUTH_DEMO_TRUSTED_HS256_SECRET"
+            );
         }
         tracing::info!(
             store = "memory",
@@ -170,16 +172,17 @@ async fn load_keys(config: &Config) -> Result<(KeySet, KeyOrigin), Error> {
             let folder = dir.clone();
             // File I/O, and possibly waiting for another instance to finish
             // initialising the folder: keep it off the async workers.
-            let keys = tokio::task::spawn_blocking(move || KeySet::load_or_generate_dir(folder, alg))
-                .await
-                .map_err(|_| Error::Config {
-                    variable: config::KEY_DIR,
-                    reason: "loading the key folder was interrupted".into(),
-                })?
-                .map_err(|source| Error::Setup {
-                    variable: config::KEY_DIR,
-                    source,
-                })?;
+            let keys =
+                tokio::task::spawn_blocking(move || KeySet::load_or_generate_dir(folder, alg))
+                    .await
+                    .map_err(|_| Error::Config {
+                        variable: config::KEY_DIR,
+                        reason: "loading the key folder was interrupted".into(),
+                    })?
+                    .map_err(|source| Error::Setup {
+                        variable: config::KEY_DIR,
+                        source,
+                    })?;
             (keys, KeyOrigin::Folder(dir.clone()))
         }
         None => {

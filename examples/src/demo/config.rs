@@ -159,11 +159,7 @@ impl Config {
     /// Parses the configuration from `vars` (name → value); names other than
     /// [`VARIABLES`] are ignored.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, Error> {
-        let get = |name: &str| {
-            vars.get(name)
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let issuer = get(ISSUER).unwrap_or("http://127.0.0.1:3000").to_owned();
         let origin = origin_of(&issuer).ok_or_else(|| {
             invalid(
@@ -182,7 +178,11 @@ impl Config {
             origin,
             audience: get(AUDIENCE).unwrap_or("auth-demo").to_owned(),
             max_failures: parse_max_failures(get(LOGIN_MAX_FAILURES))?,
-            oidc: parse_oidc(get(OIDC_ISSUER), get(OIDC_CLIENT_ID), get(OIDC_CLIENT_SECRET))?,
+            oidc: parse_oidc(
+                get(OIDC_ISSUER),
+                get(OIDC_CLIENT_ID),
+                get(OIDC_CLIENT_SECRET),
+            )?,
             trusted_hs256_secret: parse_trusted_secret(vars.get(TRUSTED_HS256_SECRET))?,
         })
     }
@@ -214,9 +214,7 @@ fn parse_store(value: Option<&str>) -> Result<StoreConfig, Error> {
     match (value, scheme.as_deref()) {
         ("memory", _) => Ok(StoreConfig::Memory),
         (_, Some("redis" | "rediss")) => Ok(StoreConfig::Redis(Secret(value.to_owned()))),
-        (_, Some("postgres" | "postgresql")) => {
-            Ok(StoreConfig::Postgres(Secret(value.to_owned())))
-        }
+        (_, Some("postgres" | "postgresql")) => Ok(StoreConfig::Postgres(Secret(value.to_owned()))),
         _ => Err(invalid(
             STORE,
             "expected `memory`, a redis:// URL or a postgres:// URL",
@@ -388,7 +386,13 @@ mod tests {
 
     #[test]
     fn empty_values_count_as_unset() {
-        let config = parse(&[(ALG, ""), (ACCESS_TTL, " "), (KEY_DIR, ""), (OIDC_CLIENT_ID, "")]).unwrap();
+        let config = parse(&[
+            (ALG, ""),
+            (ACCESS_TTL, " "),
+            (KEY_DIR, ""),
+            (OIDC_CLIENT_ID, ""),
+        ])
+        .unwrap();
         assert_eq!(config.alg, Algorithm::EdDSA);
         assert_eq!(config.access_ttl, Duration::from_secs(900));
         assert_eq!(config.key_dir, None);
@@ -410,8 +414,16 @@ mod tests {
     #[test]
     fn ttls_and_failures_must_be_positive_whole_numbers() {
         for bad in ["abc", "-1", "0", "1.5", "15m", "999999999999"] {
-            assert_eq!(variable_of(parse(&[(ACCESS_TTL, bad)])), ACCESS_TTL, "{bad}");
-            assert_eq!(variable_of(parse(&[(REFRESH_TTL, bad)])), REFRESH_TTL, "{bad}");
+            assert_eq!(
+                variable_of(parse(&[(ACCESS_TTL, bad)])),
+                ACCESS_TTL,
+                "{bad}"
+            );
+            assert_eq!(
+                variable_of(parse(&[(REFRESH_TTL, bad)])),
+                REFRESH_TTL,
+                "{bad}"
+            );
             assert_eq!(
                 variable_of(parse(&[(LOGIN_MAX_FAILURES, bad)])),
                 LOGIN_MAX_FAILURES,
@@ -423,7 +435,12 @@ mod tests {
     #[test]
     fn addresses_must_be_socket_addresses() {
         assert_eq!(parse(&[(ADDR, "[::1]:8080")]).unwrap().addr.port(), 8080);
-        for bad in ["localhost", "127.0.0.1", "127.0.0.1:99999", "http://127.0.0.1:3000"] {
+        for bad in [
+            "localhost",
+            "127.0.0.1",
+            "127.0.0.1:99999",
+            "http://127.0.0.1:3000",
+        ] {
             assert_eq!(variable_of(parse(&[(ADDR, bad)])), ADDR, "{bad}");
         }
     }
@@ -443,7 +460,12 @@ mod tests {
 
     #[test]
     fn the_issuer_must_be_a_url_with_an_origin() {
-        for bad in ["auth-demo", "ftp://files.example", "http://", "https:///path"] {
+        for bad in [
+            "auth-demo",
+            "ftp://files.example",
+            "http://",
+            "https:///path",
+        ] {
             assert_eq!(variable_of(parse(&[(ISSUER, bad)])), ISSUER, "{bad}");
         }
         let config = parse(&[(ISSUER, "http://localhost:8080/")]).unwrap();
@@ -454,13 +476,23 @@ mod tests {
     fn a_partial_oidc_provider_names_the_missing_variable() {
         let cases = [
             (vec![(OIDC_ISSUER, "https://op.example")], OIDC_CLIENT_ID),
-            (vec![(OIDC_CLIENT_ID, "c"), (OIDC_CLIENT_SECRET, "s")], OIDC_ISSUER),
-            (vec![(OIDC_ISSUER, "https://op.example"), (OIDC_CLIENT_ID, "c")], OIDC_CLIENT_SECRET),
+            (
+                vec![(OIDC_CLIENT_ID, "c"), (OIDC_CLIENT_SECRET, "s")],
+                OIDC_ISSUER,
+            ),
+            (
+                vec![(OIDC_ISSUER, "https://op.example"), (OIDC_CLIENT_ID, "c")],
+                OIDC_CLIENT_SECRET,
+            ),
         ];
         for (pairs, missing) in cases {
             assert_eq!(variable_of(parse(&pairs)), missing);
         }
-        let bad_url = [(OIDC_ISSUER, "op.example"), (OIDC_CLIENT_ID, "c"), (OIDC_CLIENT_SECRET, "s")];
+        let bad_url = [
+            (OIDC_ISSUER, "op.example"),
+            (OIDC_CLIENT_ID, "c"),
+            (OIDC_CLIENT_SECRET, "s"),
+        ];
         assert_eq!(variable_of(parse(&bad_url)), OIDC_ISSUER);
     }
 

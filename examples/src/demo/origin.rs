@@ -72,7 +72,10 @@ pub(crate) async fn refuse_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || origin_allowed(request.headers(), &own) {
         return next.run(request).await;
     }

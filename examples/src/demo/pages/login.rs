@@ -5,20 +5,47 @@
 
 use auth_core::Error as CoreError;
 use auth_core::flow::{LoginOutcome, MfaChallenge, TokenPair};
+use auth_middleware::CookieConfig;
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{ClientIp, cookie, explain, flow_error_page, layout, see_other, with_html};
+use super::{ClientIp, error_page, explain, layout, see_other};
 use crate::demo::app::DemoState;
 use crate::demo::html::Escaped;
 
-/// The cookie that carries the `mfa_token` from `/login` to `/mfa`.
-const MFA_COOKIE: &str = "__Host-mfa";
+/// The `__Host-mfa` cookie that carries the `mfa_token` from `/login` to
+/// `/mfa`: the session cookies' attributes and parser (a [`CookieConfig`]
+/// whose one slot is used), living only as long as the token.
+struct MfaCookie(CookieConfig);
+
+impl MfaCookie {
+    fn new(max_age: u64) -> Self {
+        MfaCookie(
+            CookieConfig::default()
+                .access_cookie("__Host-mfa")
+                .max_age(max_age),
+        )
+    }
+
+    fn read(headers: &HeaderMap) -> Option<&str> {
+        MfaCookie::new(0).0.access_from(headers)
+    }
+
+    fn set(challenge: &MfaChallenge) -> HeaderValue {
+        MfaCookie::new(challenge.expires_in)
+            .0
+            .set_access(&challenge.mfa_token)
+    }
+
+    fn clear() -> HeaderValue {
+        MfaCookie::new(0).0.clear_access()
+    }
+}
 
 #[derive(Deserialize)]
 pub(crate) struct LoginForm {
@@ -55,26 +82,22 @@ pub(crate) async fn submit(
         Ok(LoginOutcome::MfaRequired(challenge)) => second_step(&challenge),
         Err(CoreError::InvalidCredentials) => {
             tracing::info!(client = ?ip, outcome = "invalid_credentials", "page login refused");
-            let response = flow_error_page(CoreError::InvalidCredentials, "Sign in", "");
-            with_html(
-                response,
+            error_page(
+                CoreError::InvalidCredentials,
                 login_page(&form.username, Some("Wrong username or password.")),
             )
         }
         Err(error) => {
             tracing::info!(client = ?ip, outcome = %error, "page login failed");
-            let message = explain(&error);
-            with_html(
-                flow_error_page(error, "Sign in", ""),
-                login_page(&form.username, Some(&message)),
-            )
+            let page = login_page(&form.username, Some(&explain(&error)));
+            error_page(error, page)
         }
     }
 }
 
 /// `GET /mfa`: the code form, while a password step is pending.
 pub(crate) async fn mfa_form(headers: HeaderMap) -> Response {
-    if cookie(&headers, MFA_COOKIE).is_none() {
+    if MfaCookie::read(&headers).is_none() {
         return see_other("/login");
     }
     mfa_page(None).into_response()
@@ -87,7 +110,7 @@ pub(crate) async fn mfa_submit(
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
-    let Some(mfa_token) = cookie(&headers, MFA_COOKIE) else {
+    let Some(mfa_token) = MfaCookie::read(&headers) else {
         return see_other("/login");
     };
     let form = match form {
@@ -101,13 +124,13 @@ pub(crate) async fn mfa_submit(
             let mut response = signed_in(&state, &pair, "mfa");
             response
                 .headers_mut()
-                .append(SET_COOKIE, HeaderValue::from_static(CLEAR_MFA_COOKIE));
+                .append(SET_COOKIE, MfaCookie::clear());
             response
         }
         Err(CoreError::InvalidCode) => {
             tracing::info!(client = ?ip, outcome = "invalid_code", "page second step refused");
-            with_html(
-                flow_error_page(CoreError::InvalidCode, "Two-step sign-in", ""),
+            error_page(
+                CoreError::InvalidCode,
                 mfa_page(Some(
                     "That code did not work. Codes change every 30 seconds and work once; \
                      if this keeps failing, sign in again.",
@@ -116,16 +139,11 @@ pub(crate) async fn mfa_submit(
         }
         Err(error) => {
             tracing::info!(client = ?ip, outcome = %error, "page second step failed");
-            let message = explain(&error);
-            with_html(
-                flow_error_page(error, "Two-step sign-in", ""),
-                mfa_page(Some(&message)),
-            )
+            let page = mfa_page(Some(&explain(&error)));
+            error_page(error, page)
         }
     }
 }
-
-const CLEAR_MFA_COOKIE: &str = "__Host-mfa=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0";
 
 /// 303 to `/account` with both session cookies.
 fn signed_in(state: &DemoState, pair: &TokenPair, method: &'static str) -> Response {
@@ -138,25 +156,21 @@ fn signed_in(state: &DemoState, pair: &TokenPair, method: &'static str) -> Respo
     tracing::info!(%user_id, method, outcome = "signed_in", "page login");
     let mut response = see_other("/account");
     let headers = response.headers_mut();
-    headers.append(SET_COOKIE, state.cookies.set_access(&pair.access.access_token));
+    headers.append(
+        SET_COOKIE,
+        state.cookies.set_access(&pair.access.access_token),
+    );
     headers.append(SET_COOKIE, state.cookies.set_refresh(pair.refresh.expose()));
     response
 }
 
 /// 303 to `/mfa`, with the `mfa_token` in its own short-lived cookie.
 fn second_step(challenge: &MfaChallenge) -> Response {
-    let value = format!(
-        "{MFA_COOKIE}={}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
-        challenge.mfa_token, challenge.expires_in
-    );
-    let Ok(value) = HeaderValue::from_str(&value) else {
-        tracing::error!("the mfa_token cannot travel in a cookie");
-        let page = layout("Sign in", "<p class=\"error\">Something went wrong. Please try again.</p>");
-        return (StatusCode::INTERNAL_SERVER_ERROR, page).into_response();
-    };
     tracing::info!(outcome = "mfa_required", "page login needs a second factor");
     let mut response = see_other("/mfa");
-    response.headers_mut().append(SET_COOKIE, value);
+    response
+        .headers_mut()
+        .append(SET_COOKIE, MfaCookie::set(challenge));
     response
 }
 

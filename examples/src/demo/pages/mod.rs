@@ -21,10 +21,10 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderName, LOCATION, SET_COOKIE,
+    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, LOCATION, SET_COOKIE,
 };
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -72,7 +72,10 @@ fn session_ended(
     if rejection.status() != StatusCode::UNAUTHORIZED {
         return rejection.default_response();
     }
-    tracing::info!(outcome = "session_ended", "page session no longer valid; back to the login page");
+    tracing::info!(
+        outcome = "session_ended",
+        "page session no longer valid; back to the login page"
+    );
     let mut response = axum::http::Response::new(Bytes::new());
     *response.status_mut() = StatusCode::SEE_OTHER;
     let headers = response.headers_mut();
@@ -144,51 +147,42 @@ dt{font-weight:bold}dd{margin:0 0 .5rem}img.qr{width:240px;height:240px;border:1
 
 /// 303 to `to`, the answer to a successful form post (RFC 9110 §15.4.4).
 pub(crate) fn see_other(to: &'static str) -> Response {
-    (StatusCode::SEE_OTHER, [(LOCATION, HeaderValue::from_static(to))]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(LOCATION, HeaderValue::from_static(to))],
+    )
+        .into_response()
 }
 
-/// An HTML error page for a flow error, with the status and headers of the
+/// `page` as the answer to a flow error, with the status and headers of the
 /// library's one mapping ([`ApiError`]: 401 with `WWW-Authenticate`, 429 with
-/// `Retry-After`, 503 with `Retry-After`, …) and `body` in place of the JSON.
-pub(crate) fn flow_error_page(error: CoreError, title: &str, body: &str) -> Response {
-    let response = ApiError::from(error).into_response();
-    with_html(response, layout(title, body))
+/// `Retry-After`, 503 with `Retry-After`, …).
+pub(crate) fn error_page(error: CoreError, page: Html<String>) -> Response {
+    with_html(ApiError::from(error).into_response(), page)
 }
 
 /// `response`'s status and headers with `page` as the body.
 pub(crate) fn with_html(response: Response, page: Html<String>) -> Response {
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    parts.headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     Response::from_parts(parts, Body::from(page.0))
 }
 
 /// The message for a flow error a person can act on.
 pub(crate) fn explain(error: &CoreError) -> String {
     match error {
-        CoreError::TooManyAttempts { retry_after } => format!(
-            "Too many failed attempts. Please wait {retry_after} seconds and try again."
-        ),
+        CoreError::TooManyAttempts { retry_after } => {
+            format!("Too many failed attempts. Please wait {retry_after} seconds and try again.")
+        }
         CoreError::StoreUnavailable(_) => {
             "The service is briefly unavailable. Please try again in a moment.".to_owned()
         }
         _ => "Something went wrong on our side. Please try again.".to_owned(),
     }
-}
-
-/// The value of cookie `name` in the request, if any and not empty.
-pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|header| header.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| key.trim() == name)
-        .map(|(_, value)| value.trim().trim_matches('"'))
-        .filter(|value| !value.is_empty())
 }
 
 /// The client's address, for per-address throttling (from the connection;
@@ -210,18 +204,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cookies_are_found_by_exact_name() {
-        let mut headers = HeaderMap::new();
-        headers.append(COOKIE, HeaderValue::from_static("a=1; __Host-mfa=tok; __Host-mfa2=x"));
-        headers.append(COOKIE, HeaderValue::from_static("empty=; quoted=\"q\""));
-        assert_eq!(cookie(&headers, "__Host-mfa"), Some("tok"));
-        assert_eq!(cookie(&headers, "a"), Some("1"));
-        assert_eq!(cookie(&headers, "quoted"), Some("q"));
-        assert_eq!(cookie(&headers, "empty"), None);
-        assert_eq!(cookie(&headers, "__Host"), None);
-    }
 
     #[test]
     fn the_layout_escapes_the_title() {

@@ -1,0 +1,63 @@
+//! `POST /api-keys` and `DELETE /api-keys/{id}`.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::Routes;
+use super::reply::{Reply, json};
+use crate::error::AuthError;
+use crate::json::JsonBody;
+use crate::user::AuthUser;
+
+#[derive(Deserialize)]
+pub(super) struct NewKey {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    id: &'a str,
+    key: &'a str,
+}
+
+/// 201 `{"id","key"}`: the key is shown this once.
+pub(super) async fn create(
+    State(routes): State<Routes>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<NewKey>,
+) -> Reply {
+    let key = routes
+        .authenticator
+        .create_api_key(user.subject(), &body.name)
+        .await
+        .map_err(|error| routes.error(error))?;
+    tracing::info!(user = %user.subject(), key = %key.id, "API key created");
+    Ok(json(
+        StatusCode::CREATED,
+        Created {
+            id: &key.id,
+            key: &key.key,
+        },
+    ))
+}
+
+/// 204; 404 for a key the caller does not own (or an id no key can have).
+pub(super) async fn revoke(
+    State(routes): State<Routes>,
+    user: AuthUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Reply {
+    let Ok(Path(id)) = id else {
+        return Err(routes.error(AuthError::NotFound));
+    };
+    routes
+        .authenticator
+        .revoke_api_key(user.subject(), &id)
+        .await
+        .map_err(|error| routes.error(error))?;
+    tracing::info!(user = %user.subject(), key = %id, "API key deleted");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,93 @@
+//! What the handlers share: token responses, the client address, the origin check.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+
+use auth_core::flow::TokenPair;
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::response::{IntoResponse, Response};
+use http::header::{CACHE_CONTROL, ORIGIN, SET_COOKIE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde::Serialize;
+
+use super::Shared;
+use crate::api_error::ApiError;
+use crate::error::AuthError;
+
+/// What a handler answers.
+pub(super) type Reply = Result<Response, ApiError>;
+
+/// `Cache-Control: no-store`: every answer here may hold a secret (RFC 6749 §5.1).
+const NO_STORE: (http::HeaderName, HeaderValue) = (CACHE_CONTROL, HeaderValue::from_static("no-store"));
+
+/// A JSON answer that no cache keeps.
+pub(super) fn json(status: StatusCode, body: impl Serialize) -> Response {
+    (status, [NO_STORE], Json(body)).into_response()
+}
+
+/// 204, with `Set-Cookie` headers deleting both session cookies.
+pub(super) fn no_content_clearing_cookies(shared: &Shared) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, shared.cookies.clear_access());
+    headers.append(SET_COOKIE, shared.cookies.clear_refresh());
+    response
+}
+
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+/// The token response: the access token in the body, the refresh token in
+/// its cookie only.
+pub(super) fn tokens(shared: &Shared, pair: &TokenPair) -> Response {
+    let body = TokenBody {
+        access_token: &pair.access.access_token,
+        token_type: "Bearer",
+        expires_in: pair.access.expires_in,
+    };
+    let mut response = json(StatusCode::OK, body);
+    response
+        .headers_mut()
+        .append(SET_COOKIE, shared.cookies.set_refresh(pair.refresh.expose()));
+    response
+}
+
+/// The client's address as the server saw it, for throttling; `None` when
+/// the server does not provide `ConnectInfo<SocketAddr>`.
+pub(super) struct ClientAddr(pub(super) Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            // An IPv4 client of a dual-stack socket counts as its IPv4 address.
+            .map(|ConnectInfo(address)| address.ip().to_canonical());
+        Ok(ClientAddr(address))
+    }
+}
+
+impl Shared {
+    /// Refuses a request whose `Origin` header (any of them) is not the
+    /// allowed origin, byte for byte; a request without one passes (not a
+    /// browser's cross-origin request).
+    pub(super) fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let allowed = self.allowed_origin.as_deref().map(str::as_bytes);
+        let foreign = headers
+            .get_all(ORIGIN)
+            .iter()
+            .any(|origin| Some(origin.as_bytes()) != allowed);
+        if foreign {
+            return Err(self.error(AuthError::CrossOrigin));
+        }
+        Ok(())
+    }
+}
