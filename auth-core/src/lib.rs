@@ -10,7 +10,9 @@
 //! - [`password`]: argon2id hashing on a bounded pool, off the async runtime;
 //! - [`mfa`]: second factors (RFC 6238 TOTP with `otpauth://` enrolment,
 //!   recovery codes, one-time codes by email or SMS), each accepted once;
-//! - [`revocation`]: the local view of revoked tokens, sessions and users.
+//! - [`revocation`]: the local view of revoked tokens, sessions and users;
+//! - [`store`]: the traits behind which the flows keep their state, and the
+//!   embedded [`MemoryStore`].
 //!
 //! ```
 //! use auth_core::{Algorithm, KeySet, TokenIssuer, TokenRequest};

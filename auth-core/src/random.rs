@@ -12,7 +12,7 @@ pub(crate) fn base64_bytes<const N: usize>() -> Result<String, Error> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// A 128-bit random id for `jti` and `sid`.
+/// A 128-bit random id for `jti`, `sid` and user ids.
 pub(crate) fn token_id() -> Result<String, Error> {
     base64_bytes::<16>()
 }

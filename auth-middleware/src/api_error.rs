@@ -29,6 +29,7 @@ use crate::rejection::{DEFAULT_REALM, Rejection};
 /// | `WeakPassword`, `PasswordTooShort`, `PasswordTooLong` | 422 | `weak_password` |
 /// | `InvalidUsername` | 422 | `invalid_username` |
 /// | `UsernameTaken` | 409 | `username_taken` |
+/// | `MfaAlreadyEnrolled` | 409 | `mfa_already_enrolled` |
 /// | `NotFound` | 404 | `not_found` |
 /// | `StoreUnavailable` | 503 + `Retry-After: 1` | `temporarily_unavailable` |
 /// | `InvalidToken` | 401 | `invalid_token` |
@@ -100,7 +101,9 @@ impl ApiError {
     fn log(&self) {
         let status = self.status();
         match &self.cause {
-            Some(cause) if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE => {
+            Some(cause)
+                if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE =>
+            {
                 tracing::error!(error = %cause, "request failed");
             }
             Some(cause) if status == StatusCode::SERVICE_UNAVAILABLE => {
@@ -189,17 +192,72 @@ mod tests {
     fn the_contract_table() {
         let challenge = Some(r#"Bearer realm="demo""#.to_owned());
         let cases = [
-            (Core::InvalidCredentials, 401, "invalid_credentials", challenge.clone(), None),
-            (Core::TooManyAttempts { retry_after: 42 }, 429, "too_many_attempts", None, Some("42")),
-            (Core::TooManyAttempts { retry_after: 0 }, 429, "too_many_attempts", None, Some("1")),
-            (Core::InvalidCode, 401, "invalid_code", challenge.clone(), None),
-            (Core::InvalidGrant, 401, "invalid_grant", challenge.clone(), None),
-            (Core::WeakPassword(PasswordProblem::SameAsUsername), 422, "weak_password", None, None),
-            (Core::PasswordTooLong { max: 128 }, 422, "weak_password", None, None),
+            (
+                Core::InvalidCredentials,
+                401,
+                "invalid_credentials",
+                challenge.clone(),
+                None,
+            ),
+            (
+                Core::TooManyAttempts { retry_after: 42 },
+                429,
+                "too_many_attempts",
+                None,
+                Some("42"),
+            ),
+            (
+                Core::TooManyAttempts { retry_after: 0 },
+                429,
+                "too_many_attempts",
+                None,
+                Some("1"),
+            ),
+            (
+                Core::InvalidCode,
+                401,
+                "invalid_code",
+                challenge.clone(),
+                None,
+            ),
+            (
+                Core::InvalidGrant,
+                401,
+                "invalid_grant",
+                challenge.clone(),
+                None,
+            ),
+            (
+                Core::WeakPassword(PasswordProblem::SameAsUsername),
+                422,
+                "weak_password",
+                None,
+                None,
+            ),
+            (
+                Core::PasswordTooLong { max: 128 },
+                422,
+                "weak_password",
+                None,
+                None,
+            ),
             (Core::InvalidUsername, 422, "invalid_username", None, None),
             (Core::UsernameTaken, 409, "username_taken", None, None),
+            (
+                Core::MfaAlreadyEnrolled,
+                409,
+                "mfa_already_enrolled",
+                None,
+                None,
+            ),
             (Core::NotFound, 404, "not_found", None, None),
-            (Core::StoreUnavailable("connection refused".into()), 503, "temporarily_unavailable", None, Some("1")),
+            (
+                Core::StoreUnavailable("connection refused".into()),
+                503,
+                "temporarily_unavailable",
+                None,
+                Some("1"),
+            ),
             (Core::Random, 500, "server_error", None, None),
             (Core::HashingPool, 500, "server_error", None, None),
         ];
@@ -207,7 +265,12 @@ mod tests {
             let what = error.to_string();
             assert_eq!(
                 answer(error),
-                (status, code.to_owned(), www.clone(), retry.map(str::to_owned)),
+                (
+                    status,
+                    code.to_owned(),
+                    www.clone(),
+                    retry.map(str::to_owned)
+                ),
                 "{what}"
             );
         }
@@ -215,7 +278,8 @@ mod tests {
 
     #[test]
     fn descriptions_hold_no_cause() {
-        let response = ApiError::from(Core::StoreUnavailable("redis://secret@host".into())).to_response();
+        let response =
+            ApiError::from(Core::StoreUnavailable("redis://secret@host".into())).to_response();
         let body = std::str::from_utf8(response.body()).unwrap();
         assert!(!body.contains("redis"), "{body}");
     }

@@ -81,8 +81,8 @@ pub(crate) fn api_key_user(
     if values.next().is_some() {
         return Err(AuthError::InvalidRequest(InvalidRequest::DuplicateApiKey));
     }
-    let key = std::str::from_utf8(value.as_bytes().trim_ascii())
-        .map_err(|_| AuthError::InvalidApiKey)?;
+    let key =
+        std::str::from_utf8(value.as_bytes().trim_ascii()).map_err(|_| AuthError::InvalidApiKey)?;
     // The lookup is by SHA-256 of a 256-bit secret: its timing tells nothing
     // about stored keys.
     let record = api_key_hash(key)

@@ -101,6 +101,16 @@ impl CookieConfig {
         &self.refresh
     }
 
+    /// The access cookie's name, cheaply owned (no copy for a `'static` name).
+    pub(crate) fn access_key(&self) -> Cow<'static, str> {
+        self.access.clone()
+    }
+
+    /// The refresh cookie's name, cheaply owned.
+    pub(crate) fn refresh_key(&self) -> Cow<'static, str> {
+        self.refresh.clone()
+    }
+
     /// The `Max-Age` set cookies carry.
     pub fn max_age_secs(&self) -> u64 {
         self.max_age
@@ -187,7 +197,10 @@ impl CookieConfig {
     fn set(&self, name: &str, value: &str) -> HeaderValue {
         if !is_cookie_value(value) {
             // Not a token of ours: writing it would let it add attributes.
-            tracing::error!(cookie = name, "refusing to set a cookie to a value with separators; clearing it instead");
+            tracing::error!(
+                cookie = name,
+                "refusing to set a cookie to a value with separators; clearing it instead"
+            );
             return clear(name);
         }
         header(format!(
@@ -215,7 +228,7 @@ fn is_cookie_value(value: &str) -> bool {
     !value.is_empty()
         && value
             .bytes()
-        .all(|b| matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E))
+            .all(|b| matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E))
 }
 
 #[cfg(test)]
@@ -247,7 +260,11 @@ mod tests {
     fn values_that_could_inject_attributes_are_not_set() {
         let cookies = CookieConfig::default();
         for value in ["a; Domain=evil.example", "a b", "a,b", "\"a\"", "a\\b", ""] {
-            assert_eq!(cookies.set_refresh(value), cookies.clear_refresh(), "{value:?}");
+            assert_eq!(
+                cookies.set_refresh(value),
+                cookies.clear_refresh(),
+                "{value:?}"
+            );
         }
     }
 
@@ -260,7 +277,10 @@ mod tests {
     #[test]
     fn session_cookies_are_replaced_and_others_kept() {
         let cookies = CookieConfig::default();
-        let mut headers = request(&["theme=dark; __Host-access=old", "__Host-refresh=r0; lang=en"]);
+        let mut headers = request(&[
+            "theme=dark; __Host-access=old",
+            "__Host-refresh=r0; lang=en",
+        ]);
         cookies.replace_in_request(&mut headers, Some("new.access"), Some("r1"));
         assert_eq!(headers.get_all(COOKIE).iter().count(), 1);
         assert_eq!(
@@ -285,6 +305,9 @@ mod tests {
         let headers = request(&["at=1; rt=2; __Host-access=3"]);
         assert_eq!(cookies.access_from(&headers), Some("1"));
         assert_eq!(cookies.refresh_from(&headers), Some("2"));
-        assert_eq!((cookies.access_name(), cookies.refresh_name()), ("at", "rt"));
+        assert_eq!(
+            (cookies.access_name(), cookies.refresh_name()),
+            ("at", "rt")
+        );
     }
 }

@@ -88,6 +88,10 @@ pub enum AuthError {
     /// The username is already registered.
     #[error("username taken")]
     UsernameTaken,
+    /// TOTP is already enrolled and confirmed; enrolling again would switch
+    /// the second factor off until the new secret is confirmed.
+    #[error("a second factor is already enrolled")]
+    MfaAlreadyEnrolled,
     /// The record named by the request does not exist (or is someone else's).
     #[error("not found")]
     NotFound,
@@ -306,6 +310,11 @@ impl AuthError {
                 "username_taken",
                 "the username is already taken",
             ),
+            AuthError::MfaAlreadyEnrolled => Wire::new(
+                StatusCode::CONFLICT,
+                "mfa_already_enrolled",
+                "a second factor is already enrolled",
+            ),
             AuthError::NotFound => {
                 Wire::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
             }
@@ -371,6 +380,7 @@ impl From<&auth_core::Error> for AuthError {
             }
             Core::InvalidUsername => AuthError::InvalidUsername,
             Core::UsernameTaken => AuthError::UsernameTaken,
+            Core::MfaAlreadyEnrolled => AuthError::MfaAlreadyEnrolled,
             Core::NotFound => AuthError::NotFound,
             Core::StoreUnavailable(_) => AuthError::Unavailable,
             Core::InvalidToken(reason) => AuthError::InvalidToken(*reason),
@@ -441,6 +451,70 @@ mod tests {
             assert_eq!(error.status().as_u16(), status, "{error}");
             assert_eq!(error.challenge_code(), challenge_code, "{error}");
         }
+    }
+
+    #[test]
+    fn only_bearer_errors_name_a_code_in_the_challenge_and_every_401_has_one() {
+        let flow_errors = [
+            AuthError::InvalidCredentials,
+            AuthError::TooManyAttempts { retry_after: 3 },
+            AuthError::InvalidCode,
+            AuthError::InvalidConfirmationCode,
+            AuthError::InvalidGrant,
+            AuthError::WeakPassword(PasswordProblem::SameAsUsername),
+            AuthError::InvalidUsername,
+            AuthError::UsernameTaken,
+            AuthError::MfaAlreadyEnrolled,
+            AuthError::NotFound,
+            AuthError::Unavailable,
+            AuthError::Internal,
+            AuthError::MalformedBody,
+            AuthError::UnprocessableBody,
+            AuthError::PayloadTooLarge,
+            AuthError::UnsupportedMediaType,
+            AuthError::CrossOrigin,
+        ];
+        for error in flow_errors {
+            assert_eq!(error.challenge_code(), None, "{error}");
+            assert_eq!(
+                error.has_challenge(),
+                error.status() == StatusCode::UNAUTHORIZED,
+                "{error}"
+            );
+        }
+        assert_eq!(
+            AuthError::InvalidApiKey.challenge_code(),
+            Some("invalid_token")
+        );
+        assert_eq!(
+            AuthError::TooManyAttempts { retry_after: 3 }.retry_after(),
+            Some(3)
+        );
+        assert_eq!(AuthError::Unavailable.retry_after(), Some(1));
+        assert_eq!(AuthError::InvalidGrant.retry_after(), None);
+    }
+
+    #[test]
+    fn core_errors_are_classified_once() {
+        use auth_core::Error as Core;
+        assert_eq!(
+            AuthError::from(Core::PasswordTooShort { min: 8 }),
+            AuthError::WeakPassword(PasswordProblem::TooShort { min: 8 })
+        );
+        assert_eq!(
+            AuthError::from(Core::TooManyAttempts { retry_after: 0 }),
+            AuthError::TooManyAttempts { retry_after: 1 },
+            "Retry-After is never 0"
+        );
+        assert_eq!(
+            AuthError::from(Core::StoreUnavailable("down".into())),
+            AuthError::Unavailable
+        );
+        assert_eq!(AuthError::from(Core::Signing), AuthError::Internal);
+        assert_eq!(
+            AuthError::from(Core::InvalidToken(TokenRejection::Revoked)),
+            AuthError::InvalidToken(TokenRejection::Revoked)
+        );
     }
 
     #[test]

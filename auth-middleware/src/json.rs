@@ -3,8 +3,10 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use http::StatusCode;
-use serde::de::DeserializeOwned;
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, StatusCode};
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::api_error::ApiError;
 use crate::error::AuthError;
@@ -50,25 +52,110 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
+        if !is_json(request.headers()) {
+            return Err(ApiError::new(AuthError::UnsupportedMediaType));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::new(unreadable(rejection.status())))?;
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err(ApiError::new(body_error(&rejection))),
+            Err(rejection) => Err(ApiError::new(body_error(&rejection, &bytes))),
         }
     }
 }
 
-/// What is wrong with the body, by axum's classification.
-fn body_error(rejection: &JsonRejection) -> AuthError {
+/// Whether the `Content-Type` is `application/json` or `application/…+json`
+/// (parameters such as `charset` allowed), as `axum::Json` decides.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let suffix = subtype.get(subtype.len().saturating_sub(5)..);
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || (subtype.len() > 5 && suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))))
+}
+
+/// Reading the body failed: over the limit (413), or the stream broke (400).
+fn unreadable(status: StatusCode) -> AuthError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AuthError::PayloadTooLarge
+    } else {
+        AuthError::MalformedBody
+    }
+}
+
+/// What is wrong with the body. serde reports the first problem it meets, so
+/// a missing field can hide trailing garbage: a body is only "wrong fields"
+/// (422) when it is valid JSON as a whole.
+fn body_error(rejection: &JsonRejection, bytes: &[u8]) -> AuthError {
     match rejection {
-        JsonRejection::JsonDataError(_) => AuthError::UnprocessableBody,
-        JsonRejection::JsonSyntaxError(_) => AuthError::MalformedBody,
+        JsonRejection::JsonDataError(_) if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() => {
+            AuthError::UnprocessableBody
+        }
         JsonRejection::MissingJsonContentType(_) => AuthError::UnsupportedMediaType,
-        // Reading the body failed: over the limit (413), or the stream broke.
-        other => match other.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => AuthError::UnsupportedMediaType,
-            StatusCode::UNPROCESSABLE_ENTITY => AuthError::UnprocessableBody,
-            _ => AuthError::MalformedBody,
-        },
+        _ => AuthError::MalformedBody,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn json_content_types() {
+        let check = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(value));
+            is_json(&headers)
+        };
+        for yes in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/problem+json",
+        ] {
+            assert!(check(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "text/plain",
+            "application/jsonx",
+            "application/+json",
+            "json",
+            "text/json",
+            "application/x-www-form-urlencoded",
+        ] {
+            assert!(!check(no), "{no}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn data_errors_in_invalid_json_are_syntax_errors() {
+        #[derive(serde::Deserialize)]
+        struct Named {
+            _name: String,
+        }
+        let classify = |body: &[u8]| match Json::<Named>::from_bytes(body) {
+            Ok(_) => None,
+            Err(rejection) => Some(body_error(&rejection, body)),
+        };
+        assert_eq!(
+            classify(br#"{"other": 1}"#),
+            Some(AuthError::UnprocessableBody)
+        );
+        assert_eq!(
+            classify(br#"{"other": 1} trailing"#),
+            Some(AuthError::MalformedBody)
+        );
+        assert_eq!(classify(br#"{"_name": "#), Some(AuthError::MalformedBody));
+        assert_eq!(classify(br#"{"_name": "x"}"#), None);
     }
 }

@@ -13,7 +13,15 @@
 //!   the request's extensions;
 //! - [`require_auth`] guards a handler with a [`policy`]: authenticated,
 //!   `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)`, `all(...)`;
-//! - [`RenderRejection`] is the one place to change how every refusal looks.
+//! - [`RenderRejection`] is the one place to change how every refusal looks;
+//! - [`AuthLayer::api_key_header`] accepts API keys as a second credential
+//!   ([`ApiKeyUser`], [`Caller`]);
+//! - with the `router` feature (on by default), [`AuthRoutes`] mounts the
+//!   flows of [`auth_core::Authenticator`] as JSON endpoints (register, login,
+//!   MFA, refresh, logout, API keys), answering failures as [`ApiError`]s and
+//!   reading bodies with [`JsonBody`];
+//! - [`RefreshLayer`] refreshes the session of server-rendered pages
+//!   transparently, with the cookies of a [`CookieConfig`].
 //!
 //! ## Protect an API
 //!
@@ -102,6 +110,7 @@
 //! |---|---|---|
 //! | no token | 401 | `Bearer realm="api"` |
 //! | token fails any check | 401 | `Bearer realm="api", error="invalid_token", error_description="the access token is invalid"` |
+//! | unknown or deleted API key (with [`AuthLayer::api_key_header`]) | 401 | `Bearer realm="api", error="invalid_token", error_description="the API key is invalid"` |
 //! | two `Authorization` headers, empty `Bearer` | 400 | `error="invalid_request"` |
 //! | missing role or scope | 403 | `error="insufficient_scope"` (+ `scope="…"`) |
 //! | missing MFA | 403 | `error="insufficient_user_authentication"` |
@@ -112,25 +121,43 @@
 //! neither.
 #![forbid(unsafe_code)]
 
+mod api_error;
+mod api_key;
 mod body;
+mod caller;
 mod context;
+mod cookies;
 mod error;
 mod future;
+#[cfg(feature = "router")]
+mod json;
 mod layer;
 pub mod policy;
+mod refresh;
 mod rejection;
+#[cfg(feature = "router")]
+mod routes;
 mod service;
 mod source;
 mod user;
 
+pub use api_error::ApiError;
+pub use api_key::ApiKeyUser;
 pub use auth_core;
 pub use auth_core::Claims;
 pub use body::AuthBody;
+pub use caller::Caller;
 pub use context::AuthContext;
+pub use cookies::CookieConfig;
 pub use error::{AuthError, InvalidRequest};
 pub use future::ResponseFuture;
+#[cfg(feature = "router")]
+pub use json::{JsonBody, MAX_BODY_BYTES};
 pub use layer::AuthLayer;
+pub use refresh::{RefreshFuture, RefreshLayer, RefreshService};
 pub use rejection::{DefaultRenderer, Rejection, RenderRejection};
+#[cfg(feature = "router")]
+pub use routes::AuthRoutes;
 pub use service::AuthService;
 pub use user::AuthUser;
 

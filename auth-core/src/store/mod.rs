@@ -13,11 +13,19 @@
 #[doc(hidden)]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
+#[cfg(feature = "redis")]
+mod redis;
 
 use async_trait::async_trait;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, decode_revocation_message};
 pub use records::{
     ApiKey, Failures, NewUser, Revocation, Rotation, SecretHash, Session, TotpState, User,
 };

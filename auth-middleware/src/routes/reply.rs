@@ -20,7 +20,8 @@ use crate::error::AuthError;
 pub(super) type Reply = Result<Response, ApiError>;
 
 /// `Cache-Control: no-store`: every answer here may hold a secret (RFC 6749 §5.1).
-const NO_STORE: (http::HeaderName, HeaderValue) = (CACHE_CONTROL, HeaderValue::from_static("no-store"));
+const NO_STORE: (http::HeaderName, HeaderValue) =
+    (CACHE_CONTROL, HeaderValue::from_static("no-store"));
 
 /// A JSON answer that no cache keeps.
 pub(super) fn json(status: StatusCode, body: impl Serialize) -> Response {
@@ -52,9 +53,10 @@ pub(super) fn tokens(shared: &Shared, pair: &TokenPair) -> Response {
         expires_in: pair.access.expires_in,
     };
     let mut response = json(StatusCode::OK, body);
-    response
-        .headers_mut()
-        .append(SET_COOKIE, shared.cookies.set_refresh(pair.refresh.expose()));
+    response.headers_mut().append(
+        SET_COOKIE,
+        shared.cookies.set_refresh(pair.refresh.expose()),
+    );
     response
 }
 

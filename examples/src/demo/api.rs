@@ -3,13 +3,14 @@
 
 use auth_middleware::{ApiError, AuthUser, Caller, require_auth};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::app::DemoState;
+use super::app::{DemoState, REALM};
 
 /// `/api/*`; the caller puts the bearer/API-key layer over it.
 pub(crate) fn router() -> Router<DemoState> {
@@ -18,6 +19,16 @@ pub(crate) fn router() -> Router<DemoState> {
         .route("/api/secure", get(secure))
         .route("/api/admin", get(admin))
         .route("/api/key-echo", get(key_echo))
+        .layer(axum::middleware::map_response(no_store))
+}
+
+/// Answers about a user are for that user only: no cache keeps them.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The routes anyone may call.
@@ -42,7 +53,12 @@ struct Me {
 /// login.
 #[require_auth]
 async fn me(State(state): State<DemoState>, caller: Caller) -> Result<Json<Me>, ApiError> {
-    let account = state.auth.store().user_by_id(caller.subject()).await?;
+    let account = state
+        .auth
+        .store()
+        .user_by_id(caller.subject())
+        .await
+        .map_err(|error| ApiError::from(error).realm(REALM))?;
     let (amr, roles) = match &caller {
         Caller::Bearer(user) => (user.amr().to_vec(), user.roles().to_vec()),
         Caller::ApiKey(_) => (Vec::new(), Vec::new()),
@@ -99,11 +115,7 @@ async fn key_echo(caller: Caller) -> Json<KeyEcho> {
 /// `GET /.well-known/jwks.json`: the public verification keys (none for HS256).
 async fn jwks(State(state): State<DemoState>) -> Response {
     let set = state.auth.issuer().keys().jwks();
-    (
-        [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
-        Json(set),
-    )
-        .into_response()
+    ([(CACHE_CONTROL, "public, max-age=300")], Json(set)).into_response()
 }
 
 /// `GET /healthz`.

@@ -32,14 +32,13 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
-/// `text` escaped for HTML, as an owned string.
-pub(crate) fn escape_html(text: &str) -> String {
-    Escaped(text).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn escape_html(text: &str) -> String {
+        Escaped(text).to_string()
+    }
 
     #[test]
     fn markup_characters_are_escaped() {

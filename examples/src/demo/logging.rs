@@ -6,6 +6,7 @@
 //! with the user id and the outcome. Passwords, codes and tokens are never
 //! logged: handlers log ids and outcomes only.
 
+use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
@@ -40,6 +41,7 @@ pub(crate) fn init(filter: EnvFilter) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

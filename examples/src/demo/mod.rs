@@ -26,6 +26,8 @@ mod html;
 mod logging;
 mod origin;
 mod pages;
+#[cfg(test)]
+mod tests;
 
 use std::io::Write as _;
 use std::net::SocketAddr;

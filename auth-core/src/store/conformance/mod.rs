@@ -8,14 +8,24 @@
 //! too. The concurrency checks spawn tasks: run them on a multi-thread tokio
 //! runtime, or they prove little.
 //!
-//! ```ignore
+//! ```no_run
+//! use auth_core::store::MemoryStore;
+//! use auth_core::store::conformance::{self, StoreFactory};
+//!
 //! struct Memory;
+//!
 //! impl StoreFactory for Memory {
 //!     type Store = MemoryStore;
-//!     async fn create(&self) -> MemoryStore { MemoryStore::new() }
-//!     async fn second_instance(&self, store: &MemoryStore) -> MemoryStore { store.clone() }
+//!     async fn create(&self) -> MemoryStore {
+//!         MemoryStore::new()
+//!     }
+//!     async fn second_instance(&self, store: &MemoryStore) -> MemoryStore {
+//!         store.clone()
+//!     }
 //! }
-//! auth_core::store::conformance::run_all(&Memory).await;
+//!
+//! # let runtime = tokio::runtime::Builder::new_multi_thread().build().unwrap();
+//! runtime.block_on(conformance::run_all(&Memory));
 //! ```
 
 mod api_keys;

@@ -102,11 +102,7 @@ pub(crate) async fn enroll(State(state): State<DemoState>, user: Option<AuthUser
         Ok(enrollment) => enrollment,
         Err(error) => return failure(&user, error),
     };
-    tracing::info!(
-        user_id = user.subject(),
-        outcome = "totp_enrollment_started",
-        "page"
-    );
+    tracing::info!(user_id = %user.subject(), outcome = "totp_enrollment_started", "TOTP enrolment started");
     let qr = base64::engine::general_purpose::STANDARD.encode(enrollment.qr_svg.as_bytes());
     layout(
         "Authenticator app",
@@ -143,11 +139,7 @@ pub(crate) async fn confirm(
     let codes = match state.auth.confirm_totp(user.subject(), code.trim()).await {
         Ok(codes) => codes,
         Err(CoreError::InvalidCode) => {
-            tracing::info!(
-                user_id = user.subject(),
-                outcome = "invalid_code",
-                "page totp confirm"
-            );
+            tracing::info!(user_id = %user.subject(), outcome = "invalid_code", "TOTP confirmation refused");
             let page = retry_page(
                 "That code did not match. Enter the code your app shows now \
                  (check that your phone's clock is right).",
@@ -156,7 +148,7 @@ pub(crate) async fn confirm(
         }
         Err(error) => return failure(&user, error),
     };
-    tracing::info!(user_id = user.subject(), outcome = "totp_confirmed", "page");
+    tracing::info!(user_id = %user.subject(), outcome = "totp_confirmed", "TOTP confirmed, recovery codes shown");
     let list: String = codes
         .iter()
         .map(|code| format!("<li>{}</li>", Escaped(code)))
@@ -211,7 +203,7 @@ pub(crate) async fn logout(
 
 /// A flow error on a signed-in page.
 fn failure(user: &AuthUser, error: CoreError) -> Response {
-    tracing::warn!(user_id = user.subject(), outcome = %error, "page failed");
+    tracing::warn!(user_id = %user.subject(), outcome = %error, "account page failed");
     let page = layout(
         "Your account",
         &format!(

@@ -158,7 +158,7 @@ pub(crate) fn see_other(to: &'static str) -> Response {
 /// library's one mapping ([`ApiError`]: 401 with `WWW-Authenticate`, 429 with
 /// `Retry-After`, 503 with `Retry-After`, …).
 pub(crate) fn error_page(error: CoreError, page: Html<String>) -> Response {
-    with_html(ApiError::from(error).into_response(), page)
+    with_html(ApiError::from(error).realm(REALM).into_response(), page)
 }
 
 /// `response`'s status and headers with `page` as the body.

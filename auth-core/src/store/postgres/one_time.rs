@@ -1,0 +1,82 @@
+//! Single-use marks, and short-lived codes awaiting their one use.
+
+use async_trait::async_trait;
+
+use super::PostgresStore;
+use super::errors::{Db, bounded};
+use crate::Error;
+use crate::store::{OneTimeStore, SecretHash};
+use crate::time::now as clock;
+
+#[async_trait]
+impl OneTimeStore for PostgresStore {
+    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, Error> {
+        bounded(async {
+            // Inserts the mark, or takes over one that has expired; a mark
+            // still holding (`now <= expires_at`) returns no row. Concurrent
+            // calls queue on the key's row and see the winner's mark.
+            let marked: Option<i32> = sqlx::query_scalar(
+                "INSERT INTO auth_one_time AS o (key, expires_at) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at \
+                 WHERE o.expires_at < $3 \
+                 RETURNING 1",
+            )
+            .bind(key)
+            .bind(expires_at)
+            .bind(clock())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+            Ok(marked.is_some())
+        })
+        .await
+    }
+
+    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), Error> {
+        bounded(async {
+            sqlx::query(
+                "INSERT INTO auth_codes (key, code_hash, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                     code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at",
+            )
+            .bind(key)
+            .bind(code.0.as_slice())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, Error> {
+        bounded(async {
+            // Compared here in constant time, not by the database; the row
+            // lock makes the read-compare-delete atomic.
+            let mut tx = self.pool.begin().await.db()?;
+            let stored: Option<([u8; 32], i64)> = sqlx::query_as(
+                "SELECT code_hash, expires_at FROM auth_codes WHERE key = $1 FOR UPDATE",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+            let matches = stored.is_some_and(|(stored, expires_at)| {
+                // Both checks always run: no early exit on expiry.
+                let fresh = now < expires_at;
+                SecretHash(stored).ct_eq(code) & fresh
+            });
+            if matches {
+                sqlx::query("DELETE FROM auth_codes WHERE key = $1")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+            }
+            tx.commit().await.db()?;
+            Ok(matches)
+        })
+        .await
+    }
+}

@@ -1,0 +1,266 @@
+//! A store in Redis, shared by every instance of an app (feature `redis`):
+//! see [`RedisStore`]. One file per store trait; the Lua scripts are in
+//! `scripts/`.
+
+mod api_keys;
+mod decode;
+mod one_time;
+mod revocations;
+mod sessions;
+mod throttle;
+mod users;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Script};
+
+use crate::Error;
+
+pub use revocations::decode_revocation_message;
+
+/// The [`Store`](super::Store) in Redis: refresh families, revocations,
+/// throttling, single-use marks and codes, users and API keys, shared by every
+/// instance connected to the same Redis with the same prefix. Cloning shares
+/// the connection.
+///
+/// Every operation that must be atomic is one round trip: a Lua script
+/// (`scripts/*.lua`, sent as `EVALSHA`, loaded again by itself after a Redis
+/// restart) or a single command (`SET NX`, `SREM`). Scripts read keys whose
+/// names they derive from what they find (a token's session, a user's
+/// sessions), so this store needs one Redis server (with replicas if you
+/// like), not Redis Cluster.
+///
+/// # Keys
+///
+/// All keys start with the store's prefix (`auth:` unless
+/// [`RedisStore::with_prefix`] says otherwise), so apps can share a Redis and
+/// tests can isolate themselves. Every key expires when it stops mattering:
+///
+/// | key | holds | expires |
+/// |---|---|---|
+/// | `session:{sid}` | a session (hash) | at the expiry of its newest refresh token |
+/// | `refresh:{hash}` | a refresh token, current or retired (hash) | at the token's expiry |
+/// | `user_sessions:{user id}` | the sids of a user's sessions (set) | with the longest-lived of them |
+/// | `revocation:{kind}:{subject}` | a revocation (hash) | once it is no longer in force |
+/// | `revocations:by_expiry` | the index of revocations (sorted set) | with the longest-lived of them |
+/// | `throttle:{key}` | a window of failures (hash) | when the window ends |
+/// | `once:{key}` | a single-use mark (string) | when the mark ends |
+/// | `code:{key}` | a kept one-time code (string) | at the code's expiry |
+/// | `user:{id}`, `username:{name}`, `recovery:{id}` | an account, its name, its recovery codes | never: accounts are permanent records |
+/// | `apikey:{hash}`, `apikey_id:{id}` | an API key and its id | never: keys last until deleted |
+///
+/// Revocations are also published on the channel `{prefix}revocations` (see
+/// [`RedisStore::revocation_channel`] and [`decode_revocation_message`]), so
+/// other instances can update their local views at once.
+///
+/// # Failures
+///
+/// A connection failure, a timeout, an error from Redis or a record that does
+/// not parse all come back as [`Error::StoreUnavailable`], never as a panic;
+/// the message names what failed, never a key or a value. Each operation gets
+/// [`RedisStore::with_timeout`] (2 s by default) to finish, so a stopped Redis
+/// answers quickly instead of hanging. The connection is re-established by
+/// itself: once Redis is back, the next operations succeed, with no restart.
+///
+/// [`ApiKeyView`](super::ApiKeyView), the synchronous lookup of the request
+/// path, is not implemented here: it needs a local index fed by every
+/// instance, which comes with the subscription to revocations.
+///
+/// ```no_run
+/// use auth_core::store::{RedisStore, UserStore};
+///
+/// # async fn demo() -> Result<(), auth_core::Error> {
+/// let store = RedisStore::connect("redis://127.0.0.1:6379").await?.with_prefix("myapp:auth:");
+/// let user = store.user_by_name("ada").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    timeout: Duration,
+    scripts: Arc<Scripts>,
+}
+
+/// The latest moment given to `EXPIREAT` (the end of year 9999): later
+/// moments would overflow Redis' milliseconds, and mean "never" anyway.
+const LATEST_EXPIRY: i64 = 253_402_300_799;
+
+impl RedisStore {
+    /// The prefix of every key unless [`RedisStore::with_prefix`] sets another.
+    pub const DEFAULT_PREFIX: &str = "auth:";
+
+    /// How long one operation may take unless [`RedisStore::with_timeout`] sets another.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`).
+    ///
+    /// Fails with [`Error::StoreUnavailable`] if the URL is malformed or Redis
+    /// does not answer within the default timeout: a misconfigured app stops
+    /// at start rather than running half-configured. After that, lost
+    /// connections are re-established by themselves.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        // The message must not repeat the URL: it may hold a password.
+        let client = redis::Client::open(url)
+            .map_err(|_| Error::StoreUnavailable("malformed Redis URL".to_owned()))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Self::DEFAULT_TIMEOUT))
+            .set_response_timeout(Some(Self::DEFAULT_TIMEOUT))
+            // Operations give up after their timeout anyway; a short retry
+            // schedule keeps each reconnection attempt within it.
+            .set_number_of_retries(2)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let connecting = ConnectionManager::new_with_config(client, config);
+        let connection = within(Self::DEFAULT_TIMEOUT, connecting).await?;
+        Ok(Self {
+            connection,
+            prefix: Arc::from(Self::DEFAULT_PREFIX),
+            timeout: Self::DEFAULT_TIMEOUT,
+            scripts: Arc::new(Scripts::new()),
+        })
+    }
+
+    /// Puts every key under `prefix` (for instance `"myapp:auth:"`) instead
+    /// of [`DEFAULT_PREFIX`](Self::DEFAULT_PREFIX). Instances that share data must share the prefix.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Arc::from(prefix.into());
+        self
+    }
+
+    /// Gives each operation `timeout` to finish instead of
+    /// [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT);
+    /// past it, the operation fails with [`Error::StoreUnavailable`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The prefix of every key this store writes.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The channel on which [`revoke`](super::RevocationStore::revoke)
+    /// publishes each revocation, `{prefix}revocations`; decode the messages
+    /// with [`decode_revocation_message`].
+    pub fn revocation_channel(&self) -> String {
+        format!("{}revocations", self.prefix)
+    }
+
+    /// The full name of the key `kind:{name}`.
+    fn key(&self, kind: &str, name: &str) -> String {
+        format!("{}{kind}:{name}", self.prefix)
+    }
+
+    /// A connection handle for one operation (a clone shares the connection).
+    fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    /// Runs one operation within the store's timeout.
+    async fn run<T>(
+        &self,
+        operation: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, Error> {
+        within(self.timeout, operation).await
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The connection's Debug would print the address, and with it a password.
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Awaits `operation` for at most `timeout`, mapping every failure to
+/// [`Error::StoreUnavailable`].
+async fn within<T>(
+    timeout: Duration,
+    operation: impl Future<Output = redis::RedisResult<T>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(timeout, operation).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(unavailable(&error)),
+        Err(_) => Err(Error::StoreUnavailable(format!(
+            "Redis did not answer within {} ms",
+            timeout.as_millis()
+        ))),
+    }
+}
+
+/// What went wrong, in words that hold no key, value or address: Redis'
+/// own messages may quote them.
+fn unavailable(error: &RedisError) -> Error {
+    let cause = if error.is_connection_refusal() {
+        "connection refused".to_owned()
+    } else if error.is_timeout() {
+        "timed out".to_owned()
+    } else if let Some(code) = error.code() {
+        format!("{} ({code})", error.category())
+    } else {
+        error.category().to_owned()
+    };
+    Error::StoreUnavailable(format!("Redis: {cause}"))
+}
+
+/// The moment to give `EXPIREAT` for a record that stops mattering at `at`.
+fn expiry(at: i64) -> i64 {
+    // EXPIREAT accepts any moment in range (a past one deletes the key); SET
+    // EXAT refuses 0 and below, so 1 is the earliest for both.
+    at.clamp(1, LATEST_EXPIRY)
+}
+
+/// The Lua scripts, hashed once per store.
+struct Scripts {
+    create_user: Script,
+    get_user: Script,
+    update_user: Script,
+    set_recovery_codes: Script,
+    create_session: Script,
+    rotate_refresh: Script,
+    session_by_refresh: Script,
+    revoke_session: Script,
+    revoke_user_sessions: Script,
+    revoke: Script,
+    active_revocations: Script,
+    record_failure: Script,
+    consume_code: Script,
+    create_api_key: Script,
+    revoke_api_key: Script,
+}
+
+impl Scripts {
+    fn new() -> Self {
+        macro_rules! script {
+            ($name:literal) => {
+                Script::new(include_str!(concat!("scripts/", $name, ".lua")))
+            };
+        }
+        Self {
+            create_user: script!("create_user"),
+            get_user: script!("get_user"),
+            update_user: script!("update_user"),
+            set_recovery_codes: script!("set_recovery_codes"),
+            create_session: script!("create_session"),
+            rotate_refresh: script!("rotate_refresh"),
+            session_by_refresh: script!("session_by_refresh"),
+            revoke_session: script!("revoke_session"),
+            revoke_user_sessions: script!("revoke_user_sessions"),
+            revoke: script!("revoke"),
+            active_revocations: script!("active_revocations"),
+            record_failure: script!("record_failure"),
+            consume_code: script!("consume_code"),
+            create_api_key: script!("create_api_key"),
+            revoke_api_key: script!("revoke_api_key"),
+        }
+    }
+}

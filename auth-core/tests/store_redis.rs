@@ -1,0 +1,663 @@
+//! The store conformance suite against [`RedisStore`], and what only the Redis
+//! store promises: every key expires except the permanent records, bad data
+//! and outages are `StoreUnavailable` (never a panic or a hang), the store
+//! recovers by itself when Redis comes back, and revocations are published.
+//!
+//! Redis is found through `REDIS_URL`; without it these tests are skipped
+//! (one line says so), unless `AUTH_TEST_REQUIRE_SERVICES=1`, which makes a
+//! missing or unreachable Redis a failure. The outage tests also start
+//! `redis-server` themselves, on a free port.
+
+// Test helpers, outside `#[test]` functions: a failure should panic right there.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use auth_core::Error;
+use auth_core::store::conformance::{self, StoreFactory};
+use auth_core::store::{
+    ApiKey, ApiKeyStore, NewUser, OneTimeStore, RedisStore, Revocation, RevocationStore, Rotation,
+    SecretHash, Session, SessionStore, ThrottleStore, UserStore, decode_revocation_message,
+};
+use redis::AsyncCommands as _;
+
+/// Whether a missing Redis must fail the tests rather than skip them.
+fn services_required() -> bool {
+    std::env::var("AUTH_TEST_REQUIRE_SERVICES").as_deref() == Ok("1")
+}
+
+/// Prints `line` once per test run, past the test harness' capture, so a
+/// skip is visible without `--nocapture`.
+fn say_once(once: &'static Once, line: &str) {
+    once.call_once(|| {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    });
+}
+
+/// The Redis to test against, or `None` (skip) when `REDIS_URL` is unset.
+fn redis_url() -> Option<String> {
+    static SKIP: Once = Once::new();
+    match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if services_required() => {
+            panic!(
+                "REDIS_URL is not set, and AUTH_TEST_REQUIRE_SERVICES=1 requires the Redis store tests"
+            )
+        }
+        _ => {
+            say_once(&SKIP, "skipping Redis store tests: REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// A key prefix no other run uses, so leftovers never interfere.
+fn unique_prefix() -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).unwrap();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("auth-test-{hex}:")
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap()
+}
+
+fn hash(label: &str) -> SecretHash {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).unwrap();
+    SecretHash::of(label, &bytes)
+}
+
+async fn connect(url: &str, prefix: &str) -> RedisStore {
+    match RedisStore::connect(url).await {
+        Ok(store) => store.with_prefix(prefix),
+        Err(error) => panic!("Redis at REDIS_URL is unreachable: {error}"),
+    }
+}
+
+/// A plain connection for inspecting and tampering with what the store wrote.
+async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Every key under `prefix`.
+async fn keys_under(
+    connection: &mut redis::aio::MultiplexedConnection,
+    prefix: &str,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(connection)
+            .await
+            .unwrap();
+        keys.extend(batch);
+        if next == 0 {
+            return keys;
+        }
+        cursor = next;
+    }
+}
+
+/// Deletes what a test wrote (users and API keys never expire by themselves).
+async fn clean_up(url: &str, prefixes: &[String]) {
+    let mut connection = raw(url).await;
+    for prefix in prefixes {
+        for key in keys_under(&mut connection, prefix).await {
+            let _: i64 = connection.del(&key).await.unwrap();
+        }
+    }
+}
+
+/// Makes stores on the `REDIS_URL` Redis, each under its own prefix.
+struct Redis {
+    url: String,
+    prefixes: Mutex<Vec<String>>,
+}
+
+impl StoreFactory for Redis {
+    type Store = RedisStore;
+
+    async fn create(&self) -> RedisStore {
+        let prefix = unique_prefix();
+        self.prefixes.lock().unwrap().push(prefix.clone());
+        connect(&self.url, &prefix).await
+    }
+
+    async fn second_instance(&self, store: &RedisStore) -> RedisStore {
+        // Its own connection, as a second app instance would have.
+        connect(&self.url, store.prefix()).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store_passes_the_conformance_suite() {
+    let Some(url) = redis_url() else { return };
+    let factory = Redis {
+        url: url.clone(),
+        prefixes: Mutex::new(Vec::new()),
+    };
+    conformance::run_all(&factory).await;
+    let prefixes = factory.prefixes.lock().unwrap().clone();
+    clean_up(&url, &prefixes).await;
+}
+
+/// Kinds of keys that are permanent records, and so have no expiry.
+const PERMANENT: [&str; 5] = ["user", "username", "recovery", "apikey", "apikey_id"];
+
+#[tokio::test]
+async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
+    let Some(url) = redis_url() else { return };
+    let prefix = unique_prefix();
+    let store = connect(&url, &prefix).await;
+    let at = now();
+
+    let user = store
+        .create_user(NewUser {
+            username: "ada".into(),
+            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+            roles: vec!["admin".into()],
+        })
+        .await
+        .unwrap();
+    store
+        .set_recovery_codes(&user.id, vec![hash("rc"), hash("rc")])
+        .await
+        .unwrap();
+    let session = Session {
+        sid: "sid-1".into(),
+        user_id: user.id.clone(),
+        amr: vec!["pwd".into()],
+        auth_time: at,
+        created_at: at,
+    };
+    let (first, second) = (hash("refresh"), hash("refresh"));
+    store
+        .create_session(&session, &first, at + 600)
+        .await
+        .unwrap();
+    let rotation = store
+        .rotate_refresh(&first, &second, at, at + 900)
+        .await
+        .unwrap();
+    assert_eq!(rotation, Rotation::Rotated(session.clone()));
+    store
+        .revoke(&Revocation::Token {
+            jti: "jti-1".into(),
+            expires_at: at + 300,
+        })
+        .await
+        .unwrap();
+    store.record_failure("ip-1", at, 60).await.unwrap();
+    store.use_once("totp-1", at + 90).await.unwrap();
+    store
+        .put_code("email-1", &hash("code"), at + 120)
+        .await
+        .unwrap();
+    store
+        .create_api_key(&ApiKey {
+            id: "key-1".into(),
+            user_id: user.id.clone(),
+            name: "ci".into(),
+            hash: hash("api"),
+            created_at: at,
+        })
+        .await
+        .unwrap();
+
+    let mut connection = raw(&url).await;
+    let keys = keys_under(&mut connection, &prefix).await;
+    let mut kinds = BTreeSet::new();
+    for key in &keys {
+        let name = key.strip_prefix(&prefix).unwrap();
+        let kind = name.split(':').next().unwrap().to_owned();
+        let expires: i64 = redis::cmd("EXPIRETIME")
+            .arg(key)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        if PERMANENT.contains(&kind.as_str()) {
+            assert_eq!(
+                expires, -1,
+                "{name} is a permanent record: it must not expire"
+            );
+        } else {
+            assert!(
+                expires > at,
+                "{name} must expire, in the future (EXPIRETIME {expires})"
+            );
+        }
+        kinds.insert(kind);
+    }
+    let expected: BTreeSet<String> = [
+        "user",
+        "username",
+        "recovery",
+        "session",
+        "refresh",
+        "user_sessions",
+        "revocation",
+        "revocations",
+        "throttle",
+        "once",
+        "code",
+        "apikey",
+        "apikey_id",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(kinds, expected, "every kind of key must have been checked");
+
+    // Each expiry is the moment the record stops mattering.
+    let expiry = |name: String| {
+        let mut connection = connection.clone();
+        let key = format!("{prefix}{name}");
+        async move {
+            redis::cmd("EXPIRETIME")
+                .arg(key)
+                .query_async::<i64>(&mut connection)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        expiry(format!("refresh:{}", first.to_hex())).await,
+        at + 600
+    );
+    assert_eq!(
+        expiry(format!("refresh:{}", second.to_hex())).await,
+        at + 900
+    );
+    assert_eq!(
+        expiry("session:sid-1".into()).await,
+        at + 900,
+        "a session lives as long as its newest token"
+    );
+    assert_eq!(expiry(format!("user_sessions:{}", user.id)).await, at + 900);
+    assert_eq!(
+        expiry("revocation:t:jti-1".into()).await,
+        at + 301,
+        "a revocation is in force through its expiry"
+    );
+    assert_eq!(expiry("throttle:ip-1".into()).await, at + 60);
+    assert_eq!(
+        expiry("once:totp-1".into()).await,
+        at + 91,
+        "a mark holds through its expiry"
+    );
+    assert_eq!(expiry("code:email-1".into()).await, at + 120);
+
+    clean_up(&url, &[prefix]).await;
+}
+
+#[tokio::test]
+async fn malformed_records_are_store_unavailable_not_panics() {
+    let Some(url) = redis_url() else { return };
+    let prefix = unique_prefix();
+    let store = connect(&url, &prefix).await;
+    let mut connection = raw(&url).await;
+
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{prefix}user:bad"))
+        .arg(&["username", "x", "roles", "not json", "created", "1"])
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let _: () = connection
+        .set(format!("{prefix}session:wrong-type"), "a string")
+        .await
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{prefix}throttle:bad"))
+        .arg(&["count", "many", "ends", "later"])
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let refresh = hash("refresh");
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{prefix}refresh:{}", refresh.to_hex()))
+        .arg(&["sid", "wrong-type", "retired", "0", "exp", "99999999999"])
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+
+    let results = [
+        store.user_by_id("bad").await.map(|_| ()),
+        store.revoke_session("wrong-type").await.map(|_| ()),
+        store.failures("bad", now()).await.map(|_| ()),
+        store
+            .rotate_refresh(&refresh, &hash("refresh"), now(), now() + 60)
+            .await
+            .map(|_| ()),
+    ];
+    for result in results {
+        match result {
+            Err(Error::StoreUnavailable(message)) => {
+                assert!(
+                    !message.contains(&prefix) && !message.contains("wrong-type"),
+                    "an error must not quote keys or values: {message}"
+                );
+            }
+            other => panic!("malformed data must be StoreUnavailable, got {other:?}"),
+        }
+    }
+    clean_up(&url, &[prefix]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_are_published_merged_with_earlier_ones() {
+    let Some(url) = redis_url() else { return };
+    let store = connect(&url, &unique_prefix()).await;
+    let channel = store.revocation_channel();
+    assert_eq!(channel, format!("{}revocations", store.prefix()));
+
+    // The blocking client's pub/sub needs no stream adapter.
+    let mut subscriber = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let listener = tokio::task::spawn_blocking(move || {
+        let mut pubsub = subscriber.as_pubsub();
+        pubsub.subscribe(&channel).unwrap();
+        pubsub
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        ready_tx.send(()).unwrap();
+        let mut payloads = Vec::new();
+        for _ in 0..3 {
+            let message = pubsub.get_message().unwrap();
+            payloads.push(message.get_payload_bytes().to_vec());
+        }
+        payloads
+    });
+    ready_rx.await.unwrap();
+
+    let at = now();
+    let user = Revocation::User {
+        sub: "user-1".into(),
+        issued_up_to: at,
+        until: at + 900,
+    };
+    store.revoke(&user).await.unwrap();
+    // An earlier cut-off and expiry do not shorten what is in force.
+    store
+        .revoke(&Revocation::User {
+            sub: "user-1".into(),
+            issued_up_to: at - 100,
+            until: at + 10,
+        })
+        .await
+        .unwrap();
+    let session = Revocation::Session {
+        sid: "sid-1".into(),
+        until: at + 60,
+    };
+    store.revoke(&session).await.unwrap();
+
+    let payloads = listener.await.unwrap();
+    let received: Vec<Revocation> = payloads
+        .iter()
+        .map(|payload| decode_revocation_message(payload).unwrap())
+        .collect();
+    assert_eq!(received, [user.clone(), user.clone(), session.clone()]);
+    let active = store.active_revocations(at).await.unwrap();
+    assert_eq!(active.len(), 2, "one record per subject: {active:?}");
+    assert!(active.contains(&user) && active.contains(&session));
+
+    assert!(matches!(
+        decode_revocation_message(b"{\"kind\":\"x\"}"),
+        Err(Error::StoreUnavailable(_))
+    ));
+    clean_up(&url, &[store.prefix().to_owned()]).await;
+}
+
+/// A port nothing listens on (free a moment ago).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Fails the test if `operation` hangs: the store must answer, not wait forever.
+async fn answers<T>(what: &str, operation: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(30), operation).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} hung instead of answering"),
+    }
+}
+
+#[tokio::test]
+async fn a_closed_port_is_store_unavailable() {
+    if redis_url().is_none() {
+        return;
+    }
+    let url = format!("redis://127.0.0.1:{}", free_port());
+    match answers("connecting to a closed port", RedisStore::connect(&url)).await {
+        Err(Error::StoreUnavailable(message)) => {
+            assert!(
+                !message.contains("127.0.0.1"),
+                "no address in messages: {message}"
+            );
+        }
+        Err(other) => panic!("a closed port must be StoreUnavailable, got {other}"),
+        Ok(_) => panic!("nothing listens on the port, yet the store connected"),
+    }
+}
+
+/// A `redis-server` of the test's own, on a free port, killed when dropped.
+struct OwnRedis {
+    port: u16,
+    child: Child,
+}
+
+impl OwnRedis {
+    /// Starts one, or `None` (skip) when `redis-server` is not installed.
+    async fn start(port: u16) -> Option<Self> {
+        static SKIP: Once = Once::new();
+        let spawned = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(error) if services_required() => {
+                panic!("AUTH_TEST_REQUIRE_SERVICES=1 and redis-server cannot be started: {error}")
+            }
+            Err(_) => {
+                say_once(
+                    &SKIP,
+                    "skipping Redis outage tests: redis-server is not installed",
+                );
+                return None;
+            }
+        };
+        let server = Self { port, child };
+        // Readiness: a bounded wait for the first PONG.
+        for _ in 0..200 {
+            let pong = redis::Client::open(server.url().as_str())
+                .and_then(|client| client.get_connection_with_timeout(Duration::from_millis(200)))
+                .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
+            if pong.is_ok() {
+                return Some(server);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server on port {port} did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} failed");
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn assert_unavailable<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) {
+    match result {
+        Err(Error::StoreUnavailable(_)) => {}
+        other => panic!("{what} while Redis is down must be StoreUnavailable, got {other:?}"),
+    }
+}
+
+/// Retries `use_once` on fresh keys until the store answers again.
+async fn wait_until_it_answers(store: &RedisStore) {
+    for attempt in 0..300 {
+        match store
+            .use_once(&format!("probe-{attempt}"), now() + 60)
+            .await
+        {
+            Ok(fresh) => {
+                assert!(fresh, "a fresh key must be usable");
+                return;
+            }
+            Err(Error::StoreUnavailable(_)) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(other) => panic!("while Redis comes back: {other}"),
+        }
+    }
+    panic!("the store did not recover once Redis was back");
+}
+
+async fn start_session(store: &RedisStore) -> (Session, SecretHash) {
+    let at = now();
+    let session = Session {
+        sid: format!("sid-{}", hash("sid").to_hex()),
+        user_id: "user-1".into(),
+        amr: vec!["pwd".into()],
+        auth_time: at,
+        created_at: at,
+    };
+    let token = hash("refresh");
+    store
+        .create_session(&session, &token, at + 600)
+        .await
+        .unwrap();
+    (session, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_recovers_by_itself_when_redis_comes_back() {
+    if redis_url().is_none() {
+        return;
+    }
+    let port = free_port();
+    let Some(server) = OwnRedis::start(port).await else {
+        return;
+    };
+    let store = Arc::new(connect(&server.url(), "auth:").await);
+    let (session, token) = start_session(&store).await;
+
+    drop(server);
+    let next = hash("refresh");
+    answers("the store while Redis is down", async {
+        assert_unavailable(
+            "rotate_refresh",
+            store
+                .rotate_refresh(&token, &next, now(), now() + 600)
+                .await,
+        );
+        assert_unavailable("user_by_name", store.user_by_name("ada").await);
+        assert_unavailable("use_once", store.use_once("k", now() + 60).await);
+        assert_unavailable("record_failure", store.record_failure("k", now(), 60).await);
+        assert_unavailable(
+            "revoke",
+            store
+                .revoke(&Revocation::Session {
+                    sid: session.sid.clone(),
+                    until: now() + 60,
+                })
+                .await,
+        );
+        assert_unavailable("active_revocations", store.active_revocations(now()).await);
+    })
+    .await;
+
+    // Same port, empty data, no scripts loaded: the store must reconnect and
+    // load its scripts again by itself.
+    let Some(_server) = OwnRedis::start(port).await else {
+        return;
+    };
+    answers(
+        "the store once Redis is back",
+        wait_until_it_answers(&store),
+    )
+    .await;
+    let (session, token) = start_session(&store).await;
+    let rotation = store
+        .rotate_refresh(&token, &hash("refresh"), now(), now() + 600)
+        .await
+        .unwrap();
+    assert_eq!(rotation, Rotation::Rotated(session));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unresponsive_redis_times_out_instead_of_hanging() {
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(server) = OwnRedis::start(free_port()).await else {
+        return;
+    };
+    let store = connect(&server.url(), "auth:")
+        .await
+        .with_timeout(Duration::from_millis(300));
+    let (_, token) = start_session(&store).await;
+
+    // A stopped process keeps its socket open but never answers.
+    server.signal("-STOP");
+    answers("the store while Redis is frozen", async {
+        assert_unavailable(
+            "rotate_refresh",
+            store
+                .rotate_refresh(&token, &hash("refresh"), now(), now() + 600)
+                .await,
+        );
+        assert_unavailable("use_once", store.use_once("k", now() + 60).await);
+    })
+    .await;
+    server.signal("-CONT");
+    answers(
+        "the store once Redis answers again",
+        wait_until_it_answers(&store),
+    )
+    .await;
+    assert!(
+        format!("{store:?}").contains("RedisStore") && !format!("{store:?}").contains("127.0.0.1")
+    );
+}
