@@ -36,7 +36,10 @@ const HANG_GUARD: Duration = Duration::from_secs(60);
 /// `DATABASE_URL`, or `None` (after one line on stderr) when it is not set
 /// and the services are not required.
 fn database_url() -> Option<String> {
-    if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()) {
+    if let Some(url) = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
         return Some(url);
     }
     assert!(
@@ -158,7 +161,11 @@ async fn instances_starting_together_share_one_schema() {
         }
         let mut stores = Vec::new();
         while let Some(started) = starts.join_next().await {
-            stores.push(started.unwrap().expect("every concurrent start must succeed"));
+            stores.push(
+                started
+                    .unwrap()
+                    .expect("every concurrent start must succeed"),
+            );
         }
         let user = stores[0]
             .create_user(NewUser {
@@ -170,7 +177,10 @@ async fn instances_starting_together_share_one_schema() {
             .unwrap();
         for store in &stores {
             assert_eq!(store.schema(), schema);
-            assert_eq!(store.user_by_name("shared").await.unwrap(), Some(user.clone()));
+            assert_eq!(
+                store.user_by_name("shared").await.unwrap(),
+                Some(user.clone())
+            );
         }
     })
     .await;
@@ -257,21 +267,26 @@ async fn purge_removes_exactly_the_rows_past_their_expiry() {
             ("auth_one_time", 0),
             ("auth_codes", 0),
         ] {
-            assert_eq!(rows(&admin, &schema, table).await, left, "rows left in {table}");
+            assert_eq!(
+                rows(&admin, &schema, table).await,
+                left,
+                "rows left in {table}"
+            );
         }
         assert_eq!(
             store.session_by_refresh(&hash("kept-1")).await.unwrap(),
             Some(kept.clone()),
             "the live session and its current token stay"
         );
-        assert_eq!(
-            store.active_revocations(at + 101).await.unwrap(),
-            vec![sid]
-        );
+        assert_eq!(store.active_revocations(at + 101).await.unwrap(), vec![sid]);
 
         assert_eq!(store.purge_expired(at + 301).await.unwrap(), 3);
         for table in ["auth_sessions", "auth_refresh_tokens", "auth_revocations"] {
-            assert_eq!(rows(&admin, &schema, table).await, 0, "rows left in {table}");
+            assert_eq!(
+                rows(&admin, &schema, table).await,
+                0,
+                "rows left in {table}"
+            );
         }
         assert_eq!(
             store.purge_expired(at + 301).await.unwrap(),
@@ -361,14 +376,21 @@ async fn everything_survives_a_reconnect() {
             second.active_revocations(at).await.unwrap(),
             vec![logout_all]
         );
-        assert_eq!(
-            second.api_key_by_hash(&key.hash).await.unwrap(),
-            Some(key)
-        );
+        assert_eq!(second.api_key_by_hash(&key.hash).await.unwrap(), Some(key));
         assert_eq!(second.failures("ip", at).await.unwrap().count, 1);
         assert!(!second.use_once("totp-step", at + 600).await.unwrap());
-        assert!(second.consume_recovery_code(&user.id, &hash("rc-2")).await.unwrap());
-        assert!(second.consume_code("email", &hash("code"), at).await.unwrap());
+        assert!(
+            second
+                .consume_recovery_code(&user.id, &hash("rc-2"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            second
+                .consume_code("email", &hash("code"), at)
+                .await
+                .unwrap()
+        );
     })
     .await;
 }
@@ -572,20 +594,37 @@ async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
                 store
                     .rotate_refresh(&hash("p-0"), &hash("p-1"), at, at + 600)
                     .await,
-                store.revoke(&Revocation::Session {
-                    sid: "s".into(),
-                    until: at + 60,
-                })
-                .await,
+                store
+                    .revoke(&Revocation::Session {
+                        sid: "s".into(),
+                        until: at + 60,
+                    })
+                    .await,
                 store.use_once("k", at + 60).await,
             )
         })
         .await
         .expect("operations during an outage must fail, not hang");
-        assert!(matches!(down.0, Err(Error::StoreUnavailable(_))), "{:?}", down.0);
-        assert!(matches!(down.1, Err(Error::StoreUnavailable(_))), "{:?}", down.1);
-        assert!(matches!(down.2, Err(Error::StoreUnavailable(_))), "{:?}", down.2);
-        assert!(matches!(down.3, Err(Error::StoreUnavailable(_))), "{:?}", down.3);
+        assert!(
+            matches!(down.0, Err(Error::StoreUnavailable(_))),
+            "{:?}",
+            down.0
+        );
+        assert!(
+            matches!(down.1, Err(Error::StoreUnavailable(_))),
+            "{:?}",
+            down.1
+        );
+        assert!(
+            matches!(down.2, Err(Error::StoreUnavailable(_))),
+            "{:?}",
+            down.2
+        );
+        assert!(
+            matches!(down.3, Err(Error::StoreUnavailable(_))),
+            "{:?}",
+            down.3
+        );
 
         let _relay = Relay::start(port, target).await;
         assert_eq!(

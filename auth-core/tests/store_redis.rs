@@ -634,9 +634,9 @@ async fn an_unresponsive_redis_times_out_instead_of_hanging() {
     let Some(server) = OwnRedis::start(free_port()).await else {
         return;
     };
-    let store = connect(&server.url(), "auth:")
+    let store = RedisStore::connect_with_timeout(&server.url(), Duration::from_millis(300))
         .await
-        .with_timeout(Duration::from_millis(300));
+        .unwrap();
     let (_, token) = start_session(&store).await;
 
     // A stopped process keeps its socket open but never answers.

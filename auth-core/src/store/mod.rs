@@ -21,11 +21,11 @@ mod redis;
 
 use async_trait::async_trait;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, decode_revocation_message};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
-#[cfg(feature = "redis")]
-pub use self::redis::{RedisStore, decode_revocation_message};
 pub use records::{
     ApiKey, Failures, NewUser, Revocation, Rotation, SecretHash, Session, TotpState, User,
 };

@@ -61,10 +61,11 @@ pub use revocations::decode_revocation_message;
 ///
 /// A connection failure, a timeout, an error from Redis or a record that does
 /// not parse all come back as [`Error::StoreUnavailable`], never as a panic;
-/// the message names what failed, never a key or a value. Each operation gets
-/// [`RedisStore::with_timeout`] (2 s by default) to finish, so a stopped Redis
-/// answers quickly instead of hanging. The connection is re-established by
-/// itself: once Redis is back, the next operations succeed, with no restart.
+/// the message names what failed, never a key or a value. Each operation has
+/// a timeout (2 s unless [`RedisStore::connect_with_timeout`] says otherwise),
+/// so a stopped Redis answers quickly instead of hanging. The connection is
+/// re-established by itself: once Redis is back, operations succeed again
+/// with no restart (the first one after a lost connection may still fail).
 ///
 /// [`ApiKeyView`](super::ApiKeyView), the synchronous lookup of the request
 /// path, is not implemented here: it needs a local index fed by every
@@ -94,33 +95,43 @@ impl RedisStore {
     /// The prefix of every key unless [`RedisStore::with_prefix`] sets another.
     pub const DEFAULT_PREFIX: &str = "auth:";
 
-    /// How long one operation may take unless [`RedisStore::with_timeout`] sets another.
+    /// How long one operation may take unless
+    /// [`RedisStore::connect_with_timeout`] says otherwise.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`).
+    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`),
+    /// giving each operation [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
     ///
     /// Fails with [`Error::StoreUnavailable`] if the URL is malformed or Redis
-    /// does not answer within the default timeout: a misconfigured app stops
-    /// at start rather than running half-configured. After that, lost
-    /// connections are re-established by themselves.
+    /// does not answer in time: a misconfigured app stops at start rather
+    /// than running half-configured. After that, lost connections are
+    /// re-established by themselves.
     pub async fn connect(url: &str) -> Result<Self, Error> {
+        Self::connect_with_timeout(url, Self::DEFAULT_TIMEOUT).await
+    }
+
+    /// [`connect`](Self::connect), giving each operation (and the connection
+    /// itself) `timeout` to finish; past it, the operation fails with
+    /// [`Error::StoreUnavailable`].
+    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, Error> {
         // The message must not repeat the URL: it may hold a password.
         let client = redis::Client::open(url)
             .map_err(|_| Error::StoreUnavailable("malformed Redis URL".to_owned()))?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Self::DEFAULT_TIMEOUT))
-            .set_response_timeout(Some(Self::DEFAULT_TIMEOUT))
+            .set_connection_timeout(Some(timeout))
+            // Requests Redis never answers leave the connection's queue too.
+            .set_response_timeout(Some(timeout))
             // Operations give up after their timeout anyway; a short retry
             // schedule keeps each reconnection attempt within it.
             .set_number_of_retries(2)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
         let connecting = ConnectionManager::new_with_config(client, config);
-        let connection = within(Self::DEFAULT_TIMEOUT, connecting).await?;
+        let connection = within(timeout, connecting).await?;
         Ok(Self {
             connection,
             prefix: Arc::from(Self::DEFAULT_PREFIX),
-            timeout: Self::DEFAULT_TIMEOUT,
+            timeout,
             scripts: Arc::new(Scripts::new()),
         })
     }
@@ -129,14 +140,6 @@ impl RedisStore {
     /// of [`DEFAULT_PREFIX`](Self::DEFAULT_PREFIX). Instances that share data must share the prefix.
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
-        self
-    }
-
-    /// Gives each operation `timeout` to finish instead of
-    /// [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT);
-    /// past it, the operation fails with [`Error::StoreUnavailable`].
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
         self
     }
 

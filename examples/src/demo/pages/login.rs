@@ -95,12 +95,15 @@ pub(crate) async fn submit(
     }
 }
 
-/// `GET /mfa`: the code form, while a password step is pending.
-pub(crate) async fn mfa_form(headers: HeaderMap) -> Response {
-    if MfaCookie::read(&headers).is_none() {
-        return see_other("/login");
+/// `GET /mfa`: the code form. Without a pending password step it says so
+/// (sending the form then leads back to `/login`).
+pub(crate) async fn mfa_form(headers: HeaderMap) -> Html<String> {
+    match MfaCookie::read(&headers) {
+        Some(_) => mfa_page(None),
+        None => mfa_page(Some(
+            "Sign in with your password first; this page then asks for your code.",
+        )),
     }
-    mfa_page(None).into_response()
 }
 
 /// `POST /mfa`: the second step, with a TOTP or recovery code.
