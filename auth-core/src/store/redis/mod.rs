@@ -99,7 +99,8 @@ impl RedisStore {
     /// [`RedisStore::connect_with_timeout`] says otherwise.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`),
+    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`
+    /// or `redis+unix:///path`),
     /// giving each operation [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
     ///
     /// Fails with [`Error::StoreUnavailable`] if the URL is malformed or Redis
@@ -115,8 +116,12 @@ impl RedisStore {
     /// [`Error::StoreUnavailable`].
     pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, Error> {
         // The message must not repeat the URL: it may hold a password.
-        let client = redis::Client::open(url)
-            .map_err(|_| Error::StoreUnavailable("malformed Redis URL".to_owned()))?;
+        let client = redis::Client::open(url).map_err(|_| {
+            Error::StoreUnavailable(
+                "Redis URL refused: malformed, or TLS (rediss://), which this build lacks"
+                    .to_owned(),
+            )
+        })?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             // Requests Redis never answers leave the connection's queue too.
@@ -136,8 +141,9 @@ impl RedisStore {
         })
     }
 
-    /// Puts every key under `prefix` (for instance `"myapp:auth:"`) instead
-    /// of [`DEFAULT_PREFIX`](Self::DEFAULT_PREFIX). Instances that share data must share the prefix.
+    /// Puts every key under `prefix` (for instance `"myapp:auth:"`) instead of
+    /// [`DEFAULT_PREFIX`](Self::DEFAULT_PREFIX). Instances that share data
+    /// must share the prefix.
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
         self
