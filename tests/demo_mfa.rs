@@ -1,5 +1,8 @@
 //! auth-demo over HTTP: TOTP enrolment, the second step, replay, recovery
 //! codes, step-up (demo-api.md, the MFA rows and `/api/secure`).
+// End-to-end tests: a failed step panics, which is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod support;
 
 use serde_json::{Value, json};

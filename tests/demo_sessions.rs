@@ -1,5 +1,8 @@
 //! auth-demo over HTTP: refresh with rotation and reuse detection, logout,
 //! logout-all, and API keys (demo-api.md, the session rows).
+// End-to-end tests: a failed step panics, which is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod support;
 
 use serde_json::{Value, json};

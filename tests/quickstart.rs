@@ -1,4 +1,7 @@
 //! The quickstart, run as its own binary: the printed token opens `/me`.
+// End-to-end tests: a failed step panics, which is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod support;
 
 use support::App;

@@ -1,5 +1,8 @@
 //! Starting the example apps as real processes on 127.0.0.1 for the end-to-end tests.
-#![allow(dead_code)] // each test file uses its own part of the support code
+#![allow(dead_code)]
+// each test file uses its own part of the support code
+// Test support: a failed step is a failed test, so panicking on it is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -8,18 +11,18 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// A running example app; killed when dropped.
-pub struct App {
+pub(crate) struct App {
     child: Child,
     /// `http://127.0.0.1:PORT`
-    pub base: String,
+    pub(crate) base: String,
     /// Lines the app printed on stdout before it was ready.
-    pub banner: Vec<String>,
+    pub(crate) banner: Vec<String>,
 }
 
 impl App {
     /// Starts `binary` with `env`, waits until it prints `marker` followed by
     /// its address (`http://127.0.0.1:PORT`) on stdout, and returns it.
-    pub async fn start(binary: &str, env: &[(&str, &str)], marker: &str) -> App {
+    pub(crate) async fn start(binary: &str, env: &[(&str, &str)], marker: &str) -> App {
         let mut command = Command::new(binary);
         command
             .envs(env.iter().copied())
@@ -40,7 +43,7 @@ impl App {
                     .expect("the app exited before it was ready");
                 banner.push(line.clone());
                 if let Some(rest) = line.split(marker).nth(1) {
-                    let url = rest.trim().split_whitespace().next().unwrap_or_default();
+                    let url = rest.split_whitespace().next().unwrap_or_default();
                     if url.starts_with("http://127.0.0.1:") {
                         return url.trim_end_matches('/').to_owned();
                     }
@@ -59,7 +62,7 @@ impl App {
     }
 
     /// `base` + `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 }
@@ -71,19 +74,19 @@ impl Drop for App {
 }
 
 /// A running `auth-demo` and a client for it.
-pub struct Demo {
+pub(crate) struct Demo {
     /// The process.
-    pub app: App,
+    pub(crate) app: App,
     /// A client without a cookie store: tests set `Cookie` by hand, since the
     /// `__Host-` cookies are `Secure` and a client would not send them over
     /// plain HTTP.
-    pub http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Demo {
     /// Starts `auth-demo` on a free port of 127.0.0.1 with `env` (on top of
     /// `AUTH_DEMO_ADDR=127.0.0.1:0` and a quiet log).
-    pub async fn start(env: &[(&str, &str)]) -> Demo {
+    pub(crate) async fn start(env: &[(&str, &str)]) -> Demo {
         let mut all: Vec<(&str, &str)> =
             vec![("AUTH_DEMO_ADDR", "127.0.0.1:0"), ("RUST_LOG", "warn")];
         all.extend_from_slice(env);
@@ -101,12 +104,12 @@ impl Demo {
     }
 
     /// `base` + `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         self.app.url(path)
     }
 
     /// POSTs `body` as JSON.
-    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+    pub(crate) async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
         self.http
             .post(self.url(path))
             .json(&body)
@@ -116,7 +119,7 @@ impl Demo {
     }
 
     /// Registers `username`; panics unless 201.
-    pub async fn register(&self, username: &str, password: &str) -> String {
+    pub(crate) async fn register(&self, username: &str, password: &str) -> String {
         let response = self
             .post_json(
                 "/auth/register",
@@ -129,7 +132,7 @@ impl Demo {
     }
 
     /// Logs in with a password (no MFA); returns the access token and the refresh cookie value.
-    pub async fn login(&self, username: &str, password: &str) -> Session {
+    pub(crate) async fn login(&self, username: &str, password: &str) -> Session {
         let response = self
             .post_json(
                 "/auth/login",
@@ -141,7 +144,7 @@ impl Demo {
     }
 
     /// GET `path` with a bearer token.
-    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+    pub(crate) async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
             .bearer_auth(token)
@@ -151,7 +154,7 @@ impl Demo {
     }
 
     /// POST /auth/refresh with the refresh cookie.
-    pub async fn refresh(&self, refresh: &str) -> reqwest::Response {
+    pub(crate) async fn refresh(&self, refresh: &str) -> reqwest::Response {
         self.http
             .post(self.url("/auth/refresh"))
             .header("cookie", format!("__Host-refresh={refresh}"))
@@ -163,18 +166,18 @@ impl Demo {
 
 /// The tokens of one login.
 #[derive(Clone, Debug)]
-pub struct Session {
+pub(crate) struct Session {
     /// The access token from the JSON body.
-    pub access: String,
+    pub(crate) access: String,
     /// The refresh token from the `__Host-refresh` cookie.
-    pub refresh: String,
+    pub(crate) refresh: String,
     /// The response body.
-    pub body: serde_json::Value,
+    pub(crate) body: serde_json::Value,
 }
 
 impl Session {
     /// Reads a token response: the JSON body and the refresh cookie.
-    pub async fn from_token_response(response: reqwest::Response) -> Session {
+    pub(crate) async fn from_token_response(response: reqwest::Response) -> Session {
         let refresh = set_cookie(&response, "__Host-refresh").expect("a refresh cookie");
         let body: serde_json::Value = response.json().await.expect("json");
         assert_eq!(body["token_type"], "Bearer");
@@ -195,7 +198,7 @@ impl Session {
 }
 
 /// The `Set-Cookie` header that sets `name`, if any.
-pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -206,7 +209,7 @@ pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// The value part of a `Set-Cookie` header.
-pub fn cookie_value(set_cookie: &str) -> &str {
+pub(crate) fn cookie_value(set_cookie: &str) -> &str {
     set_cookie
         .split(';')
         .next()
@@ -216,7 +219,7 @@ pub fn cookie_value(set_cookie: &str) -> &str {
 }
 
 /// The JSON claims of a JWT (unverified; for looking at what the app issued).
-pub fn claims(token: &str) -> serde_json::Value {
+pub(crate) fn claims(token: &str) -> serde_json::Value {
     use base64::Engine as _;
     let payload = token.split('.').nth(1).expect("a JWT");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -226,7 +229,7 @@ pub fn claims(token: &str) -> serde_json::Value {
 }
 
 /// A unique username for one test.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     format!(
@@ -240,7 +243,7 @@ pub fn unique(prefix: &str) -> String {
 /// totp-rs (an implementation independent of the app's). An offset of 30 gives
 /// the next step's code, which the app accepts (±1 step) and which a code used
 /// just before (this step's) does not make a replay.
-pub fn totp_at(secret_base32: &str, offset_secs: u64) -> String {
+pub(crate) fn totp_at(secret_base32: &str, offset_secs: u64) -> String {
     let secret = totp_rs::Secret::try_from_base32(secret_base32).expect("base32 secret");
     let totp = totp_rs::Builder::new()
         .with_algorithm(totp_rs::Algorithm::SHA1)
