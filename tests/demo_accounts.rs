@@ -428,3 +428,46 @@ async fn every_401_carries_the_bearer_challenge() {
         );
     }
 }
+
+/// `AUTH_DEMO_TRUSTED_HS256_SECRET`: tokens another service signs with the
+/// shared secret (same iss/aud, `typ: at+jwt`, no `kid`) are accepted; the
+/// same token signed with another secret, or without the access-token type, is not.
+#[tokio::test]
+async fn tokens_of_a_trusted_hs256_peer_are_accepted() {
+    const SECRET: &str = "a shared secret of at least thirty-two bytes!";
+    let demo = Demo::start(&[("AUTH_DEMO_TRUSTED_HS256_SECRET", SECRET)]).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({
+        "iss": "http://127.0.0.1:3000", "aud": "auth-demo", "sub": "peer-user",
+        "iat": now, "nbf": now, "exp": now + 300, "jti": unique("peer"), "amr": ["pwd"], "roles": []
+    });
+    let sign = |secret: &str, typ: &str| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.typ = Some(typ.to_owned());
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let echo = demo
+        .get_bearer("/api/key-echo", &sign(SECRET, "at+jwt"))
+        .await;
+    assert_eq!(echo.status(), 200);
+    assert_eq!(
+        echo.json::<Value>().await.unwrap(),
+        json!({"sub": "peer-user", "via": "bearer"})
+    );
+
+    let other = sign("another secret, also thirty-two bytes long", "at+jwt");
+    assert_eq!(demo.get_bearer("/api/key-echo", &other).await.status(), 401);
+    let untyped = sign(SECRET, "JWT");
+    assert_eq!(
+        demo.get_bearer("/api/key-echo", &untyped).await.status(),
+        401
+    );
+}
