@@ -286,3 +286,35 @@ async fn api_keys_are_shown_once_work_and_die_at_once() {
         .unwrap();
     assert_eq!(unauthenticated.status(), 401);
 }
+
+#[tokio::test]
+async fn every_bearer_route_answers_401_with_the_challenge_without_a_token() {
+    let demo = Demo::start(&[]).await;
+    let routes = [
+        ("POST", "/auth/mfa/totp/enroll"),
+        ("POST", "/auth/mfa/totp/confirm"),
+        ("POST", "/auth/logout"),
+        ("POST", "/auth/logout-all"),
+        ("POST", "/auth/api-keys"),
+        ("DELETE", "/auth/api-keys/some-id"),
+        ("GET", "/api/me"),
+        ("GET", "/api/secure"),
+        ("GET", "/api/admin"),
+        ("GET", "/api/key-echo"),
+    ];
+    for (method, path) in routes {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = demo
+            .http
+            .request(method, demo.url(path))
+            .header("content-type", "application/json")
+            .body(r#"{"code":"123456","name":"x"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{path}");
+        assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="auth-demo""#, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"].is_string() && body["error_description"].is_string(), "{path}: {body}");
+    }
+}
