@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::store::Revocation;
 
@@ -27,6 +29,18 @@ pub struct RevocationQuery<'a> {
 pub trait RevocationView: Send + Sync + 'static {
     /// Whether the token described by `query` is revoked.
     fn is_revoked(&self, query: &RevocationQuery<'_>) -> bool;
+
+    /// Whether the view was known to hold every revocation in force at some
+    /// moment within the last `max_age`. A view fed by a shared store stops
+    /// being so while the store cannot be reached; a
+    /// [`Verifier`](crate::Verifier) with a
+    /// [maximum staleness](crate::Verifier::max_revocation_staleness) then
+    /// refuses tokens. Views fed only within the process are always complete,
+    /// the default.
+    fn is_complete_within(&self, max_age: Duration) -> bool {
+        let _ = max_age;
+        true
+    }
 }
 
 /// The in-memory revocation view: revoked `jti`s (each kept only until the
@@ -36,6 +50,11 @@ pub trait RevocationView: Send + Sync + 'static {
 /// Cloning shares the list. Reads take a read lock for a few hash lookups and
 /// never across an `.await`.
 ///
+/// A new list is complete by definition (everything revoked goes through it).
+/// Once a sync task feeds it from a shared store ([`track_sync`](Self::track_sync)),
+/// it is complete only as of the last [`mark_synced`](Self::mark_synced): one
+/// atomic timestamp, read by [`is_complete_within`](RevocationView::is_complete_within).
+///
 /// ```
 /// use auth_core::{RevocationList, RevocationQuery, RevocationView};
 ///
@@ -44,9 +63,39 @@ pub trait RevocationView: Send + Sync + 'static {
 /// let q = RevocationQuery { jti: "token-1", sid: None, sub: "u1", iat: 1_700_000_000 };
 /// assert!(list.is_revoked(&q));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RevocationList {
     inner: Arc<RwLock<Revoked>>,
+    /// When the list was last known complete, in milliseconds since
+    /// [`anchor`]; [`ALWAYS_COMPLETE`] or [`NEVER_SYNCED`] otherwise.
+    synced: Arc<AtomicI64>,
+}
+
+impl Default for RevocationList {
+    fn default() -> Self {
+        Self {
+            inner: Arc::default(),
+            synced: Arc::new(AtomicI64::new(ALWAYS_COMPLETE)),
+        }
+    }
+}
+
+/// No sync feeds the list: it holds everything by construction.
+const ALWAYS_COMPLETE: i64 = i64::MAX;
+/// A sync feeds the list and has not completed a load yet.
+const NEVER_SYNCED: i64 = i64::MIN;
+
+/// The origin of the sync timestamps: a monotonic clock, so that a step of
+/// the wall clock neither ages nor refreshes the view.
+fn anchor() -> Instant {
+    static ANCHOR: OnceLock<Instant> = OnceLock::new();
+    *ANCHOR.get_or_init(Instant::now)
+}
+
+/// `at` in milliseconds since [`anchor`] (0 for moments before it).
+fn millis_since_anchor(at: Instant) -> i64 {
+    let elapsed = at.saturating_duration_since(anchor());
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX - 1)
 }
 
 #[derive(Default)]
@@ -173,6 +222,34 @@ impl RevocationList {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// From now on the list is fed by a sync task from a shared store: it
+    /// counts as complete only as of the last [`mark_synced`](Self::mark_synced),
+    /// and not at all until the first.
+    pub fn track_sync(&self) {
+        self.synced.store(NEVER_SYNCED, Ordering::Release);
+    }
+
+    /// Records that the list held every revocation in force at `at` (a load
+    /// finished, a message arrived, or a probe of the subscription came back
+    /// after being sent at `at`). Never moves the moment backwards.
+    pub fn mark_synced(&self, at: Instant) {
+        let at = millis_since_anchor(at);
+        // `fetch_max` leaves ALWAYS_COMPLETE as it is: a list nobody asked to
+        // track stays complete.
+        self.synced.fetch_max(at, Ordering::AcqRel);
+    }
+
+    /// The last moment the list was known complete: `None` while a sync has
+    /// not completed its first load, the present moment for a list no sync
+    /// feeds (it is always complete).
+    pub fn last_synced(&self) -> Option<Instant> {
+        match self.synced.load(Ordering::Acquire) {
+            NEVER_SYNCED => None,
+            ALWAYS_COMPLETE => Some(Instant::now()),
+            at => anchor().checked_add(Duration::from_millis(at.unsigned_abs())),
+        }
+    }
 }
 
 impl RevocationView for RevocationList {
@@ -188,12 +265,25 @@ impl RevocationView for RevocationList {
                 .get(q.sub)
                 .is_some_and(|cut| q.iat <= cut.issued_up_to)
     }
+
+    #[inline]
+    fn is_complete_within(&self, max_age: Duration) -> bool {
+        match self.synced.load(Ordering::Acquire) {
+            ALWAYS_COMPLETE => true,
+            NEVER_SYNCED => false,
+            at => {
+                let age = millis_since_anchor(Instant::now()).saturating_sub(at);
+                u128::from(age.unsigned_abs()) <= max_age.as_millis()
+            }
+        }
+    }
 }
 
 impl fmt::Debug for RevocationList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevocationList")
             .field("entries", &self.len())
+            .field("last_synced", &self.last_synced())
             .finish()
     }
 }
@@ -268,5 +358,47 @@ mod tests {
         });
         assert!(list.is_revoked(&q("k", None, "u", 80)));
         assert_eq!(list.len(), 3);
+    }
+
+    #[test]
+    fn a_list_no_sync_feeds_is_always_complete() {
+        let list = RevocationList::new();
+        assert!(list.is_complete_within(Duration::ZERO));
+        assert!(list.last_synced().is_some());
+        // A stray mark does not turn it into a tracked list.
+        list.mark_synced(Instant::now());
+        assert!(list.is_complete_within(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_synced_list_is_complete_only_as_of_its_last_mark() {
+        let list = RevocationList::new();
+        list.track_sync();
+        assert!(!list.is_complete_within(Duration::from_secs(3600)));
+        assert_eq!(list.last_synced(), None);
+        let long_ago = Instant::now();
+        list.mark_synced(long_ago);
+        assert!(list.is_complete_within(Duration::from_secs(3600)));
+        let marked = list.last_synced().unwrap_or_else(|| panic!("marked"));
+        assert!(marked <= Instant::now());
+        // Clones share the mark; an older mark does not move it back.
+        let clone = list.clone();
+        let later = long_ago + Duration::from_secs(5);
+        clone.mark_synced(later);
+        clone.mark_synced(long_ago);
+        assert!(list.last_synced() >= Some(later - Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn a_mark_older_than_the_allowed_age_is_stale() {
+        let list = RevocationList::new();
+        list.track_sync();
+        // The anchor is set by the first mark at the latest: a mark at the
+        // anchor itself, checked a measurable time later, is stale for a
+        // zero allowance.
+        list.mark_synced(super::anchor());
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!list.is_complete_within(Duration::ZERO));
+        assert!(list.is_complete_within(Duration::from_secs(3600)));
     }
 }

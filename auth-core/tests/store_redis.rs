@@ -248,6 +248,7 @@ async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
         (format!("recovery:{}", user.id), -1),
         (format!("apikey:{}", key.hash.to_hex()), -1),
         ("apikey_id:key-1".to_owned(), -1),
+        ("apikeys".to_owned(), -1),
         // Each token at its expiry; the session and the user's index with the newest.
         (format!("refresh:{}", first.to_hex()), at + 600),
         (format!("refresh:{}", second.to_hex()), at + 900),

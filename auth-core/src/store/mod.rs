@@ -9,6 +9,7 @@
 //! Every method may fail with [`Error::StoreUnavailable`](crate::Error) when the
 //! store cannot be reached; flows pass that on (HTTP 503), never panic.
 
+mod api_key_index;
 #[cfg(any(test, feature = "conformance"))]
 #[doc(hidden)]
 pub mod conformance;
@@ -18,17 +19,22 @@ mod postgres;
 mod records;
 #[cfg(feature = "redis")]
 mod redis;
+mod sync;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod sync_task;
 
 use async_trait::async_trait;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, decode_revocation_message};
+pub use api_key_index::ApiKeyIndex;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use records::{
     ApiKey, Failures, NewUser, Revocation, Rotation, SecretHash, Session, TotpState, User,
 };
+pub use sync::{StateSync, StoreEvent, SyncHandle};
 
 use crate::Error;
 
@@ -162,14 +168,19 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error>;
     /// Deletes key `id` of `user_id`; `false` if there is none (or it is someone else's).
     async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error>;
+    /// Every stored key, of every user: what an instance loads into its
+    /// [`ApiKeyIndex`] at start and after a reconnection.
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error>;
 }
 
 /// The synchronous API-key lookup of the request path.
 ///
 /// The layer checks `X-API-Key` on every request without awaiting, so this
 /// answers from memory: [`MemoryStore`] from its own map, shared stores from
-/// a local index they keep fed. Deleting a key through [`ApiKeyStore`] on the
-/// same instance makes the lookup miss at once.
+/// a local [`ApiKeyIndex`] their sync task keeps fed. With [`MemoryStore`],
+/// deleting a key makes the lookup miss at once; with a shared store, as
+/// soon as the sync task receives the deletion's announcement (every instance,
+/// the deleting one included, within the propagation delay of the store).
 pub trait ApiKeyView: Send + Sync + 'static {
     /// The key with this hash.
     fn api_key(&self, hash: &SecretHash) -> Option<ApiKey>;

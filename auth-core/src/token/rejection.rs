@@ -40,6 +40,10 @@ pub enum TokenRejection {
     WrongAudience,
     /// The token's `jti`, its session (`sid`) or its user has been revoked.
     Revoked,
+    /// The revocation view has not been known complete within the configured
+    /// maximum staleness (the shared store is unreachable): the token cannot
+    /// be vouched for, so it is refused (fail closed).
+    RevocationsStale,
 }
 
 impl TokenRejection {
@@ -61,6 +65,7 @@ impl TokenRejection {
             TokenRejection::WrongIssuer => "wrong_issuer",
             TokenRejection::WrongAudience => "wrong_audience",
             TokenRejection::Revoked => "revoked",
+            TokenRejection::RevocationsStale => "revocations_stale",
         }
     }
 }

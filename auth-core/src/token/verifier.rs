@@ -3,6 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{AccessClaims, Claims, TokenRejection, Validation, jws};
 use crate::keys::KeySet;
@@ -16,7 +17,9 @@ use crate::revocation::{RevocationQuery, RevocationView};
 /// no `crit`; a `kid` naming a current key *whose own algorithm is `alg`*; the
 /// signature; then the claims: `exp`, `nbf`, `iat` (with bounded leeway), `iss`,
 /// `aud`; and last, revocation of the `jti`, the session or the user, answered
-/// from a local view. Key URLs in the header (`jku`, `x5u`, `jwk`) are never
+/// from a local view, which, when a [maximum
+/// staleness](Verifier::max_revocation_staleness) is set, must have been known
+/// complete within it. Key URLs in the header (`jku`, `x5u`, `jwk`) are never
 /// followed.
 ///
 /// The header and the claims are each decoded and parsed once. `C` is the
@@ -43,6 +46,9 @@ struct Shared {
     keys: KeySet,
     validation: Validation,
     revocations: Option<Arc<dyn RevocationView>>,
+    /// Refuse tokens when the revocation view has not been known complete
+    /// within this long (`None`: never refuse for staleness).
+    max_staleness: Option<Duration>,
 }
 
 impl<C> Clone for Verifier<C> {
@@ -60,6 +66,7 @@ impl<C> fmt::Debug for Verifier<C> {
             .field("keys", &self.shared.keys)
             .field("validation", &self.shared.validation)
             .field("revocations", &self.shared.revocations.is_some())
+            .field("max_revocation_staleness", &self.shared.max_staleness)
             .finish()
     }
 }
@@ -72,6 +79,7 @@ impl Verifier<()> {
                 keys,
                 validation,
                 revocations: None,
+                max_staleness: None,
             }),
             claims: PhantomData,
         }
@@ -92,6 +100,28 @@ impl<C> Verifier<C> {
             keys: self.shared.keys.clone(),
             validation: self.shared.validation.clone(),
             revocations: Some(view),
+            max_staleness: self.shared.max_staleness,
+        };
+        Verifier {
+            shared: Arc::new(shared),
+            claims: PhantomData,
+        }
+    }
+
+    /// Refuse every token ([`TokenRejection::RevocationsStale`]) while the
+    /// revocation view has not been known complete within `max_age`: with a
+    /// shared store, a revocation made on another instance while this one
+    /// cannot hear the store would otherwise go unnoticed (fail closed).
+    ///
+    /// Unset by default: a stale view is trusted as it is. The check is one
+    /// atomic load; views fed only within the process are never stale.
+    #[must_use]
+    pub fn max_revocation_staleness(self, max_age: Duration) -> Self {
+        let shared = Shared {
+            keys: self.shared.keys.clone(),
+            validation: self.shared.validation.clone(),
+            revocations: self.shared.revocations.clone(),
+            max_staleness: Some(max_age),
         };
         Verifier {
             shared: Arc::new(shared),
@@ -163,6 +193,13 @@ impl<C: Claims> Verifier<C> {
             if view.is_revoked(&query) {
                 return Err(TokenRejection::Revoked);
             }
+            // After the lookup: a token the view knows revoked is refused as
+            // revoked; the others cannot be vouched for by a stale view.
+            if let Some(max_age) = shared.max_staleness
+                && !view.is_complete_within(max_age)
+            {
+                return Err(TokenRejection::RevocationsStale);
+            }
         }
 
         let extra = match C::without_parsing() {
@@ -179,4 +216,52 @@ impl<C: Claims> Verifier<C> {
 /// case-insensitively (RFC 7515 §4.1.9).
 fn is_access_token_type(typ: &str) -> bool {
     typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::revocation::RevocationList;
+    use crate::{Algorithm, KeySet, TokenIssuer, TokenRejection, TokenRequest};
+
+    fn issuer(list: &RevocationList) -> Result<TokenIssuer, crate::Error> {
+        Ok(
+            TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://id", "api")
+                .revocation_list(list.clone()),
+        )
+    }
+
+    #[test]
+    fn a_stale_view_refuses_tokens_only_when_a_maximum_is_set() -> Result<(), crate::Error> {
+        let list = RevocationList::new();
+        let issuer = issuer(&list)?;
+        let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;
+        let strict = issuer
+            .verifier()
+            .max_revocation_staleness(Duration::from_secs(60));
+        // Not fed by a sync: never stale.
+        assert!(strict.verify(&token).is_ok());
+
+        list.track_sync();
+        assert_eq!(
+            strict.verify(&token).err(),
+            Some(TokenRejection::RevocationsStale),
+            "a tracked list that never synced must not vouch for tokens"
+        );
+        assert!(
+            issuer.verifier().verify(&token).is_ok(),
+            "without a maximum, staleness is never a reason to refuse"
+        );
+        list.mark_synced(Instant::now());
+        assert!(strict.verify(&token).is_ok());
+
+        // A token the view knows revoked is refused as revoked, stale or not.
+        let claims = strict.verify(&token)?;
+        list.revoke_jti(&claims.jti, claims.exp);
+        let stale = strict.clone().max_revocation_staleness(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(stale.verify(&token).err(), Some(TokenRejection::Revoked));
+        Ok(())
+    }
 }

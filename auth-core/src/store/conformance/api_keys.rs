@@ -119,3 +119,35 @@ pub async fn api_key_view_follows_the_store<S: Store + ApiKeyView>(store: Arc<S>
         "the view must miss a deleted key at once"
     );
 }
+
+/// Every stored key is listed, as stored, until it is deleted.
+pub async fn api_keys_are_listed<S: Store>(store: Arc<S>) {
+    let owner = unique("owner");
+    let kept = new_key(&owner);
+    let deleted = new_key(&owner);
+    let someone_elses = new_key(&unique("owner"));
+    for key in [&kept, &deleted, &someone_elses] {
+        store.create_api_key(key).await.must("create_api_key");
+    }
+    assert!(
+        store
+            .revoke_api_key(&owner, &deleted.id)
+            .await
+            .must("revoke_api_key")
+    );
+    // A shared backend may hold other checks' keys: look only for these.
+    let listed = store.all_api_keys().await.must("all_api_keys");
+    let find = |wanted: &ApiKey| listed.iter().filter(|key| key.id == wanted.id).count();
+    assert_eq!(
+        listed.iter().find(|key| key.id == kept.id),
+        Some(&kept),
+        "a stored key must be listed as stored"
+    );
+    assert_eq!(find(&kept), 1, "a key must be listed once");
+    assert_eq!(
+        listed.iter().find(|key| key.id == someone_elses.id),
+        Some(&someone_elses),
+        "every user's keys must be listed"
+    );
+    assert_eq!(find(&deleted), 0, "a deleted key must not be listed");
+}

@@ -41,7 +41,9 @@ use tokio::sync::Barrier;
 
 use super::{SecretHash, Store};
 
-pub use api_keys::{api_key_view_follows_the_store, api_keys_create_look_up_revoke};
+pub use api_keys::{
+    api_key_view_follows_the_store, api_keys_are_listed, api_keys_create_look_up_revoke,
+};
 pub use ephemeral::{
     codes_are_consumed_once, codes_consumed_concurrently_once,
     one_time_expired_mark_is_usable_again, one_time_used_concurrently_once,
@@ -106,6 +108,7 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     check!(throttle_counts_concurrent_failures);
     check!(revocations_are_listed_until_they_expire);
     check!(api_keys_create_look_up_revoke);
+    check!(api_keys_are_listed);
     eprintln!("store conformance: rotation_concurrent_across_instances");
     rotation_concurrent_across_instances(factory).await;
 }

@@ -42,6 +42,10 @@ impl ApiKeys {
         true
     }
 
+    pub(super) fn all(&self) -> Vec<ApiKey> {
+        self.by_hash.values().cloned().collect()
+    }
+
     pub(super) fn len(&self) -> usize {
         self.by_hash.len()
     }

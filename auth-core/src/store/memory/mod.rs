@@ -294,6 +294,10 @@ impl ApiKeyStore for MemoryStore {
     async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error> {
         Ok(self.api_keys_write().revoke(user_id, id))
     }
+
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+        Ok(self.api_keys_read().all())
+    }
 }
 
 impl ApiKeyView for MemoryStore {

@@ -1,4 +1,6 @@
-//! API keys, by hash (lookup) and by id (deletion).
+//! API keys, by hash (lookup) and by id (deletion); each creation and
+//! deletion is announced on [`PostgresStore::REVOCATION_CHANNEL`] in the
+//! same statement as the write, so it is announced exactly when it commits.
 
 use async_trait::async_trait;
 
@@ -25,19 +27,28 @@ impl ApiKeyStore for PostgresStore {
     async fn create_api_key(&self, key: &ApiKey) -> Result<(), Error> {
         bounded(async {
             // Ids are random; should one be reused, the newer key replaces
-            // the older, as in the memory store.
+            // the older, as in the memory store (and in the instances'
+            // indexes, which replace by id too).
             sqlx::query(
-                "INSERT INTO auth_api_keys (id, user_id, name, hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, \
-                     name = EXCLUDED.name, hash = EXCLUDED.hash, \
-                     created_at = EXCLUDED.created_at",
+                "WITH saved AS ( \
+                     INSERT INTO auth_api_keys (id, user_id, name, hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, \
+                         name = EXCLUDED.name, hash = EXCLUDED.hash, \
+                         created_at = EXCLUDED.created_at \
+                     RETURNING id, user_id, name, hash, created_at) \
+                 SELECT pg_notify($6, json_build_object( \
+                     'schema', current_schema(), 'event', 'apikey_created', 'id', id, \
+                     'user_id', user_id, 'name', name, 'hash', encode(hash, 'hex'), \
+                     'created_at', created_at)::text) \
+                 FROM saved",
             )
             .bind(&key.id)
             .bind(&key.user_id)
             .bind(&key.name)
             .bind(key.hash.0.as_slice())
             .bind(key.created_at)
+            .bind(Self::REVOCATION_CHANNEL)
             .execute(&self.pool)
             .await
             .db()?;
@@ -64,13 +75,33 @@ impl ApiKeyStore for PostgresStore {
 
     async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error> {
         bounded(async {
-            let done = sqlx::query("DELETE FROM auth_api_keys WHERE id = $1 AND user_id = $2")
-                .bind(id)
-                .bind(user_id)
-                .execute(&self.pool)
-                .await
-                .db()?;
-            Ok(done.rows_affected() > 0)
+            let deleted: Option<String> = sqlx::query_scalar(
+                "WITH gone AS ( \
+                     DELETE FROM auth_api_keys WHERE id = $1 AND user_id = $2 \
+                     RETURNING id, hash) \
+                 SELECT id FROM gone, LATERAL (SELECT pg_notify($3, json_build_object( \
+                     'schema', current_schema(), 'event', 'apikey_revoked', 'id', id, \
+                     'hash', encode(hash, 'hex'))::text)) AS announced",
+            )
+            .bind(id)
+            .bind(user_id)
+            .bind(Self::REVOCATION_CHANNEL)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+            Ok(deleted.is_some())
+        })
+        .await
+    }
+
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+        bounded(async {
+            let rows: Vec<ApiKeyRow> =
+                sqlx::query_as("SELECT id, user_id, name, hash, created_at FROM auth_api_keys")
+                    .fetch_all(&self.pool)
+                    .await
+                    .db()?;
+            Ok(rows.into_iter().map(api_key_of).collect())
         })
         .await
     }

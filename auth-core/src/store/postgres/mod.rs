@@ -17,9 +17,11 @@
 mod api_keys;
 mod cleanup;
 mod errors;
+mod events;
 mod one_time;
 mod revocations;
 mod sessions;
+mod sync;
 mod throttle;
 mod users;
 
@@ -73,10 +75,12 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// The channel on which [`revoke`](super::RevocationStore::revoke)
-    /// notifies (`pg_notify`) every listening instance, in the same
-    /// transaction as the write. Decode a payload with
-    /// [`revocation_from_notice`](Self::revocation_from_notice).
+    /// The channel on which [`revoke`](super::RevocationStore::revoke), and
+    /// the creation and deletion of API keys, notify (`pg_notify`) every
+    /// listening instance, in the same statement as the write. Decode a
+    /// payload with [`decode_event`](Self::decode_event) (or, for revocations
+    /// only, [`revocation_from_notice`](Self::revocation_from_notice));
+    /// [`spawn_sync`](super::StateSync::spawn_sync) does all of it.
     pub const REVOCATION_CHANNEL: &'static str = "auth_revocations";
 
     /// The schema [`connect`](Self::connect) uses: a schema of its own, so

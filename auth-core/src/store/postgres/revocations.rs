@@ -66,7 +66,8 @@ impl PostgresStore {
     ///
     /// The channel is shared by every schema of the database, so a payload
     /// from another schema than this store's gives `None`, as does one that
-    /// is not a revocation notice.
+    /// is not a revocation notice (API-key notices included: see
+    /// [`decode_event`](Self::decode_event) for every kind).
     pub fn revocation_from_notice(&self, payload: &str) -> Option<Revocation> {
         let notice: Notice = serde_json::from_str(payload).ok()?;
         if notice.schema != *self.schema {

@@ -1,6 +1,7 @@
-//! API keys: `apikey:{hash}` (hash: id, owner, name, creation) and
-//! `apikey_id:{id}` (the hash, for deletion). Keys last until deleted, so
-//! neither expires.
+//! API keys: `apikey:{hash}` (hash: id, owner, name, creation),
+//! `apikey_id:{id}` (the hash, for deletion) and `apikeys` (the set of ids,
+//! for listing). Keys last until deleted, so none of these expires. Each
+//! creation and deletion is also announced on `{prefix}revocations`.
 
 use async_trait::async_trait;
 use redis::Value;
@@ -20,12 +21,14 @@ impl ApiKeyStore for RedisStore {
         let mut invocation = self.scripts.create_api_key.key(self.key("apikey", &hex));
         invocation
             .key(self.key("apikey_id", &key.id))
+            .key(self.api_key_ids())
             .arg(&*self.prefix)
             .arg(&hex)
             .arg(&key.id)
             .arg(&key.user_id)
             .arg(&key.name)
-            .arg(key.created_at);
+            .arg(key.created_at)
+            .arg(self.revocation_channel());
         let _: Value = self.run(invocation.invoke_async(&mut connection)).await?;
         Ok(())
     }
@@ -65,11 +68,47 @@ impl ApiKeyStore for RedisStore {
                 self.scripts
                     .revoke_api_key
                     .key(self.key("apikey_id", id))
+                    .key(self.api_key_ids())
                     .arg(&*self.prefix)
                     .arg(user_id)
+                    .arg(id)
+                    .arg(self.revocation_channel())
                     .invoke_async(&mut connection),
             )
             .await?;
         decode::flag(reply, API_KEY)
+    }
+
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+        let mut connection = self.connection();
+        let reply: Value = self
+            .run(
+                self.scripts
+                    .all_api_keys
+                    .key(self.api_key_ids())
+                    .arg(&*self.prefix)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
+        let mut records = Fields::array(reply, API_KEY)?;
+        let mut keys = Vec::new();
+        while !records.is_done() {
+            let mut fields = Fields::array(records.value()?, API_KEY)?;
+            keys.push(ApiKey {
+                id: fields.string()?,
+                user_id: fields.string()?,
+                name: fields.string()?,
+                hash: decode::secret_hash(&fields.string()?, API_KEY)?,
+                created_at: fields.int()?,
+            });
+        }
+        Ok(keys)
+    }
+}
+
+impl RedisStore {
+    /// The set of every key id, for [`ApiKeyStore::all_api_keys`].
+    fn api_key_ids(&self) -> String {
+        format!("{}apikeys", self.prefix)
     }
 }

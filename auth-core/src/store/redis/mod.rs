@@ -4,9 +4,11 @@
 
 mod api_keys;
 mod decode;
+mod events;
 mod one_time;
 mod revocations;
 mod sessions;
+mod sync;
 mod throttle;
 mod users;
 
@@ -51,11 +53,12 @@ pub use revocations::decode_revocation_message;
 /// | `once:{key}` | a single-use mark (string) | when the mark ends |
 /// | `code:{key}` | a kept one-time code (string) | at the code's expiry |
 /// | `user:{id}`, `username:{name}`, `recovery:{id}` | an account, its name, its recovery codes | never: accounts are permanent records |
-/// | `apikey:{hash}`, `apikey_id:{id}` | an API key and its id | never: keys last until deleted |
+/// | `apikey:{hash}`, `apikey_id:{id}`, `apikeys` | an API key, its id, the set of ids | never: keys last until deleted |
 ///
-/// Revocations are also published on the channel `{prefix}revocations` (see
-/// [`RedisStore::revocation_channel`] and [`decode_revocation_message`]), so
-/// other instances can update their local views at once.
+/// Revocations, API-key creations and API-key deletions are also published
+/// on the channel `{prefix}revocations` (see [`RedisStore::revocation_channel`]
+/// and [`RedisStore::decode_event`]), so other instances can update their
+/// local views at once: [`spawn_sync`](super::StateSync::spawn_sync) does that.
 ///
 /// # Failures
 ///
@@ -68,8 +71,8 @@ pub use revocations::decode_revocation_message;
 /// with no restart (the first one after a lost connection may still fail).
 ///
 /// [`ApiKeyView`](super::ApiKeyView), the synchronous lookup of the request
-/// path, is not implemented here: it needs a local index fed by every
-/// instance, which comes with the subscription to revocations.
+/// path, is not implemented here: it is an [`ApiKeyIndex`](super::ApiKeyIndex)
+/// that [`spawn_sync`](super::StateSync::spawn_sync) keeps fed.
 ///
 /// ```no_run
 /// use auth_core::store::{RedisStore, UserStore};
@@ -81,6 +84,8 @@ pub use revocations::decode_revocation_message;
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
+    /// For the sync task's own subscription connection.
+    client: redis::Client,
     connection: ConnectionManager,
     prefix: Arc<str>,
     timeout: Duration,
@@ -131,9 +136,10 @@ impl RedisStore {
             .set_number_of_retries(2)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
-        let connecting = ConnectionManager::new_with_config(client, config);
+        let connecting = ConnectionManager::new_with_config(client.clone(), config);
         let connection = within(timeout, connecting).await?;
         Ok(Self {
+            client,
             connection,
             prefix: Arc::from(Self::DEFAULT_PREFIX),
             timeout,
@@ -155,8 +161,10 @@ impl RedisStore {
     }
 
     /// The channel on which [`revoke`](super::RevocationStore::revoke)
-    /// publishes each revocation, `{prefix}revocations`; decode the messages
-    /// with [`decode_revocation_message`].
+    /// publishes each revocation, and API-key creation and deletion their
+    /// events, `{prefix}revocations`; decode the messages with
+    /// [`decode_event`](Self::decode_event) (or, for revocations only,
+    /// [`decode_revocation_message`]).
     pub fn revocation_channel(&self) -> String {
         format!("{}revocations", self.prefix)
     }
@@ -245,6 +253,7 @@ struct Scripts {
     consume_code: Script,
     create_api_key: Script,
     revoke_api_key: Script,
+    all_api_keys: Script,
 }
 
 impl Scripts {
@@ -270,6 +279,7 @@ impl Scripts {
             consume_code: script!("consume_code"),
             create_api_key: script!("create_api_key"),
             revoke_api_key: script!("revoke_api_key"),
+            all_api_keys: script!("all_api_keys"),
         }
     }
 }

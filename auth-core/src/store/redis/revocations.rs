@@ -18,7 +18,7 @@ const REVOCATION: &str = "revocation record";
 /// A revocation as stored and published: numbers as decimal text, so they
 /// round-trip exactly through Lua (whose numbers are doubles).
 #[derive(Deserialize)]
-struct Stored {
+pub(super) struct Stored {
     kind: String,
     subject: String,
     until: String,
@@ -42,7 +42,7 @@ impl Stored {
         }
     }
 
-    fn revocation(self) -> Option<Revocation> {
+    pub(super) fn revocation(self) -> Option<Revocation> {
         let until = self.until.parse().ok()?;
         match self.kind.as_str() {
             "t" => Some(Revocation::Token {
