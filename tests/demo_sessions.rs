@@ -313,8 +313,15 @@ async fn every_bearer_route_answers_401_with_the_challenge_without_a_token() {
             .await
             .unwrap();
         assert_eq!(response.status(), 401, "{path}");
-        assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="auth-demo""#, "{path}");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            r#"Bearer realm="auth-demo""#,
+            "{path}"
+        );
         let body: Value = response.json().await.unwrap();
-        assert!(body["error"].is_string() && body["error_description"].is_string(), "{path}: {body}");
+        assert!(
+            body["error"].is_string() && body["error_description"].is_string(),
+            "{path}: {body}"
+        );
     }
 }

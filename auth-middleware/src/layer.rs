@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use auth_core::store::ApiKeyView;
-use auth_core::{AccessClaims, Claims, Verifier};
+use auth_core::{AccessClaims, Claims, TokenRejection, Verifier};
 use http::HeaderMap;
 use tower_layer::Layer;
 
@@ -95,6 +95,9 @@ impl<C: Claims> Config<C> {
         if let Some(token) = find_token(&self.sources, headers)? {
             return match self.verifier.verify(token) {
                 Ok(claims) => Ok(Some(Credential::Token(Arc::new(claims)))),
+                // Not the token's fault: the revocation view is too old to
+                // trust (fail closed), so the answer is 503, not 401.
+                Err(TokenRejection::RevocationsStale) => Err(AuthError::Unavailable),
                 Err(reason) => Err(AuthError::InvalidToken(reason)),
             };
         }

@@ -58,12 +58,19 @@ impl Authenticator {
             created_at: crate::time::now(),
         };
         self.inner.store.create_api_key(&record).await?;
-        Ok(NewApiKey { id: record.id, key })
+        let id = record.id.clone();
+        if let Some(index) = &self.inner.api_key_index {
+            index.insert(record);
+        }
+        Ok(NewApiKey { id, key })
     }
 
     /// Deletes key `id` of `user_id`; [`Error::NotFound`] if the user has no such key.
     pub async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<(), Error> {
         if self.inner.store.revoke_api_key(user_id, id).await? {
+            if let Some(index) = &self.inner.api_key_index {
+                index.remove_id(id);
+            }
             Ok(())
         } else {
             Err(Error::NotFound)

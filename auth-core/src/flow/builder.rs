@@ -6,7 +6,7 @@ use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
 use crate::Error;
 use crate::mfa::Totp;
 use crate::password::{PasswordHasher, PasswordPolicy};
-use crate::store::Store;
+use crate::store::{ApiKeyIndex, Store};
 use crate::token::TokenIssuer;
 
 /// Builds an [`Authenticator`]; see [`Authenticator::builder`].
@@ -19,6 +19,7 @@ pub struct AuthenticatorBuilder {
     totp: Option<Totp>,
     config: FlowConfig,
     roles_for_new_user: RolesForNewUser,
+    api_key_index: Option<ApiKeyIndex>,
 }
 
 impl AuthenticatorBuilder {
@@ -31,6 +32,7 @@ impl AuthenticatorBuilder {
             totp: None,
             config: FlowConfig::default(),
             roles_for_new_user: Arc::new(|_| Vec::new()),
+            api_key_index: None,
         }
     }
 
@@ -68,6 +70,15 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// The local API-key index the layer reads (with a shared store, the one
+    /// fed by [`StateSync`](crate::store::StateSync)): keys this instance
+    /// creates or deletes are put into it or taken out of it at once, before
+    /// the other instances hear of them.
+    pub fn api_key_index(mut self, index: ApiKeyIndex) -> Self {
+        self.api_key_index = Some(index);
+        self
+    }
+
     /// Builds the authenticator and loads the revocations still in force from
     /// the store into the local view (so a restarted instance refuses what was
     /// revoked before).
@@ -85,6 +96,7 @@ impl AuthenticatorBuilder {
                 totp,
                 config: self.config,
                 roles_for_new_user: self.roles_for_new_user,
+                api_key_index: self.api_key_index,
             }),
         };
         authenticator.load_revocations().await?;

@@ -65,6 +65,9 @@ struct Inner {
     totp: Totp,
     config: FlowConfig,
     roles_for_new_user: RolesForNewUser,
+    /// This instance's local API-key index (shared stores), kept current at
+    /// once for the keys this instance creates and deletes.
+    api_key_index: Option<crate::store::ApiKeyIndex>,
 }
 
 impl std::fmt::Debug for Authenticator {

@@ -68,6 +68,13 @@ impl ApiKeyIndex {
         Some(removed)
     }
 
+    /// Removes the key with this id; returns it if it was there.
+    pub fn remove_id(&self, id: &str) -> Option<ApiKey> {
+        let mut keys = self.write();
+        let hash = keys.hash_by_id.remove(id)?;
+        keys.by_hash.remove(&hash)
+    }
+
     /// How many keys are held.
     pub fn len(&self) -> usize {
         self.read().by_hash.len()
