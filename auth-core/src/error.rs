@@ -44,6 +44,9 @@ pub enum Error {
     /// Claims could not be serialized into a token.
     #[error("claims could not be serialized: {0}")]
     Claims(#[source] serde_json::Error),
+    /// An application claim has the name of a claim the issuer writes itself.
+    #[error("the application claim {0:?} has the name of a registered claim")]
+    ReservedClaim(&'static str),
     /// Reading or writing key files failed.
     #[error("key file {path}: {source}")]
     KeyFile {
@@ -130,6 +133,31 @@ pub enum Error {
     /// deliver a one-time code. The message is the sender's and must not hold the code.
     #[error("one-time code could not be sent: {0}")]
     CodeDelivery(String),
+    /// An external login callback that cannot be accepted: no login in
+    /// progress for its `state` in this browser (missing, mismatched, expired
+    /// or already used), a code the provider refused, or an id_token that
+    /// does not verify. The reason names the check, for logs (HTTP 400).
+    #[error("external login refused: {0}")]
+    ExternalLogin(&'static str),
+    /// The external provider answered the login with an error (RFC 6749
+    /// §4.1.2.1, e.g. `access_denied`): its code, one of the registered ones
+    /// (HTTP 400 with this code).
+    #[error("the provider returned {0}")]
+    ProviderDenied(&'static str),
+    /// The external provider could not be reached, or answered with
+    /// something that is not OpenID Connect (HTTP 503 at login; a start-up
+    /// error at discovery). The message never holds a code or a token.
+    #[error("identity provider unavailable: {0}")]
+    ProviderUnavailable(String),
+    /// An external identity is already linked to an account that logs in
+    /// with a password: refused rather than merged.
+    #[error("the external identity conflicts with an existing account")]
+    ExternalAccountConflict,
+    /// Another issuer's keys could not be had: its discovery document or JWK
+    /// Set was unreachable, refused, too large or not what it should be. The
+    /// message names the URL and the reason; it never holds a token.
+    #[error("remote keys unavailable: {0}")]
+    RemoteKeys(String),
 }
 
 impl From<TokenRejection> for Error {

@@ -11,6 +11,9 @@
 //! - [`mfa`]: second factors (RFC 6238 TOTP with `otpauth://` enrolment,
 //!   recovery codes, one-time codes by email or SMS), each accepted once;
 //! - [`revocation`]: the local view of revoked tokens, sessions and users;
+//! - `oidc` (feature `oidc`): login with an external OpenID Connect provider;
+//! - `remote` (feature `remote-jwks`): accepting another issuer's tokens, with
+//!   its keys fetched from its JWK Set URL and kept current;
 //! - [`store`]: the traits behind which the flows keep their state, and the
 //!   embedded [`MemoryStore`].
 //!
@@ -30,8 +33,12 @@ mod error;
 pub mod flow;
 pub mod keys;
 pub mod mfa;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod password;
 mod random;
+#[cfg(feature = "remote-jwks")]
+pub mod remote;
 pub mod revocation;
 pub mod store;
 mod time;
@@ -46,5 +53,5 @@ pub use revocation::{RevocationList, RevocationQuery, RevocationView};
 pub use store::{MemoryStore, Store};
 pub use token::{
     AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest,
-    Validation, Verifier,
+    TokenVerifier, TrustedIssuers, Validation, Verifier,
 };

@@ -120,6 +120,19 @@ pub enum AuthError {
     /// (an `Origin` header that differs).
     #[error("cross-origin request refused")]
     CrossOrigin,
+
+    // What an external login's callback answers.
+    /// The callback matches no login in progress in this browser, or the
+    /// provider's answer does not verify (the log says which check).
+    #[error("external login refused")]
+    ExternalLogin,
+    /// The provider answered the login with this error code (RFC 6749
+    /// §4.1.2.1), passed on as the `error` of a 400.
+    #[error("the provider returned `{0}`")]
+    ProviderDenied(&'static str),
+    /// The external identity's account name is held by an account with a password.
+    #[error("external identity conflicts with an account")]
+    AccountConflict,
 }
 
 /// What is malformed in the request's credentials.
@@ -323,6 +336,21 @@ impl AuthError {
                 "temporarily_unavailable",
                 "the service is temporarily unavailable; try again shortly",
             ),
+            AuthError::ExternalLogin => Wire::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the external login could not be completed; start it again",
+            ),
+            AuthError::ProviderDenied(code) => Wire::new(
+                StatusCode::BAD_REQUEST,
+                code,
+                "the identity provider did not authenticate the user",
+            ),
+            AuthError::AccountConflict => Wire::new(
+                StatusCode::CONFLICT,
+                "account_conflict",
+                "the external identity conflicts with an existing account",
+            ),
             AuthError::Internal => Wire::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
@@ -384,6 +412,10 @@ impl From<&auth_core::Error> for AuthError {
             Core::NotFound => AuthError::NotFound,
             Core::StoreUnavailable(_) => AuthError::Unavailable,
             Core::InvalidToken(reason) => AuthError::InvalidToken(*reason),
+            Core::ExternalLogin(_) => AuthError::ExternalLogin,
+            Core::ProviderDenied(code) => AuthError::ProviderDenied(code),
+            Core::ProviderUnavailable(_) => AuthError::Unavailable,
+            Core::ExternalAccountConflict => AuthError::AccountConflict,
             _ => AuthError::Internal,
         }
     }

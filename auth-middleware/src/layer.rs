@@ -2,10 +2,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use auth_core::store::ApiKeyView;
-use auth_core::{AccessClaims, Claims, TokenRejection, Verifier};
+use auth_core::{AccessClaims, Claims, TokenRejection, TokenVerifier, Verifier};
 use http::HeaderMap;
 use tower_layer::Layer;
 
@@ -45,14 +46,18 @@ use crate::source::{TokenSource, find_token};
 /// # Ok::<(), auth_core::Error>(())
 /// ```
 ///
+/// The verifier is a [`Verifier`] by default; any [`TokenVerifier`] fits,
+/// such as the [`TrustedIssuers`](auth_core::TrustedIssuers) of
+/// [`Verifier::any`], which accepts the tokens of several issuers.
+///
 /// Cloning is cheap: the configuration is shared.
-pub struct AuthLayer<C = ()> {
-    config: Arc<Config<C>>,
+pub struct AuthLayer<C = (), V = Verifier<C>> {
+    config: Arc<Config<C, V>>,
 }
 
 /// What every [`AuthService`] of one layer shares.
-pub(crate) struct Config<C> {
-    verifier: Verifier<C>,
+pub(crate) struct Config<C, V = Verifier<C>> {
+    verifier: V,
     sources: Vec<TokenSource>,
     /// `sources` holds the default (the `Authorization` header), to be
     /// replaced by the first source configured explicitly.
@@ -61,6 +66,7 @@ pub(crate) struct Config<C> {
     api_keys: Option<Arc<dyn ApiKeyView>>,
     optional: bool,
     pub(crate) responder: Arc<Responder>,
+    claims: PhantomData<fn() -> C>,
 }
 
 /// What a request proved.
@@ -71,7 +77,7 @@ pub(crate) enum Credential<C> {
     ApiKey(Arc<ApiKeyUser>),
 }
 
-impl<C> Clone for Config<C> {
+impl<C, V: Clone> Clone for Config<C, V> {
     fn clone(&self) -> Self {
         Config {
             verifier: self.verifier.clone(),
@@ -80,11 +86,12 @@ impl<C> Clone for Config<C> {
             api_keys: self.api_keys.clone(),
             optional: self.optional,
             responder: Arc::clone(&self.responder),
+            claims: PhantomData,
         }
     }
 }
 
-impl<C: Claims> Config<C> {
+impl<C: Claims, V: TokenVerifier<Claims = C>> Config<C, V> {
     /// The request's verified credential, `None` when it carries none and
     /// the layer is optional. A token, when present, decides alone: an API
     /// key is looked at only without one.
@@ -93,7 +100,7 @@ impl<C: Claims> Config<C> {
         headers: &HeaderMap,
     ) -> Result<Option<Credential<C>>, AuthError> {
         if let Some(token) = find_token(&self.sources, headers)? {
-            return match self.verifier.verify(token) {
+            return match self.verifier.verify_token(token) {
                 Ok(claims) => Ok(Some(Credential::Token(Arc::new(claims)))),
                 // Not the token's fault: the revocation view is too old to
                 // trust (fail closed), so the answer is 503, not 401.
@@ -114,7 +121,7 @@ impl<C: Claims> Config<C> {
     }
 }
 
-impl<C: Claims> AuthLayer<C> {
+impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     /// A layer verifying tokens with `verifier`, read from the `Authorization:
     /// Bearer` header unless other sources are configured
     /// ([`AuthLayer::bearer_header`], [`AuthLayer::cookie`]).
@@ -131,7 +138,7 @@ impl<C: Claims> AuthLayer<C> {
     ///     .realm("auth-demo");
     /// # Ok::<(), auth_core::Error>(())
     /// ```
-    pub fn new(verifier: Verifier<C>) -> Self {
+    pub fn new(verifier: V) -> Self {
         AuthLayer {
             config: Arc::new(Config {
                 verifier,
@@ -140,6 +147,7 @@ impl<C: Claims> AuthLayer<C> {
                 api_keys: None,
                 optional: false,
                 responder: Arc::new(Responder::default()),
+                claims: PhantomData,
             }),
         }
     }
@@ -155,7 +163,7 @@ impl<C: Claims> AuthLayer<C> {
     /// let layer = AuthLayer::bearer(tokens.verifier());
     /// # Ok::<(), auth_core::Error>(())
     /// ```
-    pub fn bearer(verifier: Verifier<C>) -> Self {
+    pub fn bearer(verifier: V) -> Self {
         AuthLayer::new(verifier).bearer_header()
     }
 
@@ -281,20 +289,20 @@ impl<C: Claims> AuthLayer<C> {
         self
     }
 
-    fn config_mut(&mut self) -> &mut Config<C> {
+    fn config_mut(&mut self) -> &mut Config<C, V> {
         Arc::make_mut(&mut self.config)
     }
 }
 
-impl<S, C: Claims> Layer<S> for AuthLayer<C> {
-    type Service = AuthService<S, C>;
+impl<S, C: Claims, V: TokenVerifier<Claims = C>> Layer<S> for AuthLayer<C, V> {
+    type Service = AuthService<S, C, V>;
 
     fn layer(&self, inner: S) -> Self::Service {
         AuthService::from_config(inner, Arc::clone(&self.config))
     }
 }
 
-impl<C> Clone for AuthLayer<C> {
+impl<C, V> Clone for AuthLayer<C, V> {
     fn clone(&self) -> Self {
         AuthLayer {
             config: Arc::clone(&self.config),
@@ -302,13 +310,13 @@ impl<C> Clone for AuthLayer<C> {
     }
 }
 
-impl<C> fmt::Debug for AuthLayer<C> {
+impl<C, V: fmt::Debug> fmt::Debug for AuthLayer<C, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.config.fmt(f)
     }
 }
 
-impl<C> fmt::Debug for Config<C> {
+impl<C, V: fmt::Debug> fmt::Debug for Config<C, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthLayer")
             .field("verifier", &self.verifier)

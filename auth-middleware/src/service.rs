@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::Claims;
+use auth_core::{Claims, TokenVerifier, Verifier};
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -45,19 +45,19 @@ use crate::user::AuthUser;
 /// # Ok(())
 /// # }
 /// ```
-pub struct AuthService<S, C = ()> {
+pub struct AuthService<S, C = (), V = Verifier<C>> {
     inner: S,
-    config: Arc<Config<C>>,
+    config: Arc<Config<C, V>>,
 }
 
-impl<S, C: Claims> AuthService<S, C> {
+impl<S, C: Claims, V: TokenVerifier<Claims = C>> AuthService<S, C, V> {
     /// Wraps `inner` with `layer`'s configuration (the same as
     /// `layer.layer(inner)`).
-    pub fn new(inner: S, layer: AuthLayer<C>) -> Self {
+    pub fn new(inner: S, layer: AuthLayer<C, V>) -> Self {
         tower_layer::Layer::layer(&layer, inner)
     }
 
-    pub(crate) fn from_config(inner: S, config: Arc<Config<C>>) -> Self {
+    pub(crate) fn from_config(inner: S, config: Arc<Config<C, V>>) -> Self {
         AuthService { inner, config }
     }
 
@@ -77,10 +77,11 @@ impl<S, C: Claims> AuthService<S, C> {
     }
 }
 
-impl<S, C, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S, C>
+impl<S, C, V, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S, C, V>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     C: Claims,
+    V: TokenVerifier<Claims = C>,
 {
     type Response = Response<AuthBody<ResBody>>;
     type Error = S::Error;
@@ -115,7 +116,7 @@ where
     }
 }
 
-impl<S: Clone, C> Clone for AuthService<S, C> {
+impl<S: Clone, C, V> Clone for AuthService<S, C, V> {
     fn clone(&self) -> Self {
         AuthService {
             inner: self.inner.clone(),
@@ -124,7 +125,7 @@ impl<S: Clone, C> Clone for AuthService<S, C> {
     }
 }
 
-impl<S: fmt::Debug, C> fmt::Debug for AuthService<S, C> {
+impl<S: fmt::Debug, C, V: fmt::Debug> fmt::Debug for AuthService<S, C, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthService")
             .field("inner", &self.inner)

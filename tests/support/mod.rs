@@ -67,6 +67,13 @@ impl App {
     }
 }
 
+impl App {
+    /// Stops the process and waits until it has exited.
+    pub(crate) async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
 impl Drop for App {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
@@ -106,6 +113,60 @@ impl Demo {
     /// `base` + `path`.
     pub(crate) fn url(&self, path: &str) -> String {
         self.app.url(path)
+    }
+
+    /// Stops the process and waits until it has exited.
+    pub(crate) async fn stop(self) {
+        self.app.stop().await;
+    }
+
+    /// Runs `auth-demo` with `env` (on top of `AUTH_DEMO_ADDR=127.0.0.1:0`)
+    /// expecting it to refuse to start: returns its exit status and what it
+    /// wrote on stderr. Panics if it is still running after 60 s.
+    pub(crate) async fn start_refused(env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_auth-demo"));
+        command
+            .env("AUTH_DEMO_ADDR", "127.0.0.1:0")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let child = command.spawn().expect("the example binary starts");
+        let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .expect("the app gave up within 60 s")
+            .expect("the app's output is readable");
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// POST `path` with a bearer token and `body` as JSON.
+    pub(crate) async fn post_json_bearer(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POST `path` with a bearer token and no body.
+    pub(crate) async fn post_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// POSTs `body` as JSON.
@@ -258,4 +319,61 @@ pub(crate) fn totp_at(secret_base32: &str, offset_secs: u64) -> String {
         .expect("clock")
         .as_secs();
     totp.generate(now + offset_secs).to_string()
+}
+
+/// Whether a missing Redis or PostgreSQL must fail the tests rather than skip
+/// them (`AUTH_TEST_REQUIRE_SERVICES=1`).
+pub(crate) fn services_required() -> bool {
+    std::env::var("AUTH_TEST_REQUIRE_SERVICES").as_deref() == Ok("1")
+}
+
+/// The URL in the environment variable `name` (`REDIS_URL`, `DATABASE_URL`),
+/// or `None` after one line on stderr saying `what` is skipped; when
+/// [`services_required`], a missing URL panics instead.
+pub(crate) fn service_url(name: &str, what: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if services_required() => {
+            panic!("{name} is not set, and AUTH_TEST_REQUIRE_SERVICES=1 requires {what}")
+        }
+        _ => {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "skipping {what}: {name} is not set");
+            None
+        }
+    }
+}
+
+/// Polls `check` every `every` until it holds, and returns how long that
+/// took; panics (naming `what`) once `guard` has passed without it holding.
+pub(crate) async fn wait_for<F, Fut>(
+    what: &str,
+    every: Duration,
+    guard: Duration,
+    mut check: F,
+) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < guard,
+            "{what}: still not the case after {guard:?}"
+        );
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// A port of 127.0.0.1 that was free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind 127.0.0.1:0")
+        .local_addr()
+        .expect("local address")
+        .port()
 }

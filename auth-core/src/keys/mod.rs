@@ -14,3 +14,5 @@ pub use jwk::{Jwk, JwkSet};
 pub use material::{SigningKey, VerifyingKey};
 pub use pem::HMAC_SECRET_LABEL;
 pub use set::KeySet;
+#[cfg(feature = "remote-jwks")]
+pub(crate) use set::{UnknownKeyHook, WeakKeySet};

@@ -30,6 +30,39 @@ use crate::Error;
 #[derive(Clone)]
 pub struct KeySet {
     state: Arc<ArcSwap<Keys>>,
+    /// Told when a token names a key the set does not hold; a set fed from a
+    /// remote JWK Set uses it to refresh in the background (never inline).
+    on_unknown_key: Option<Arc<dyn UnknownKeyHook>>,
+}
+
+/// What a [`KeySet`] calls when a token names a key it does not hold. Called
+/// on the request path: it must return at once and never block.
+pub(crate) trait UnknownKeyHook: Send + Sync {
+    /// A token named a key this set does not hold.
+    fn unknown_key(&self);
+}
+
+#[cfg(feature = "remote-jwks")]
+/// A [`KeySet`] that does not keep its keys alive: what a background task
+/// holds, so that the task ends with the last handle.
+pub(crate) struct WeakKeySet {
+    state: std::sync::Weak<ArcSwap<Keys>>,
+}
+
+#[cfg(feature = "remote-jwks")]
+impl WeakKeySet {
+    /// Replaces every verification key at once, if the set still exists;
+    /// `false` when every handle to it is gone.
+    pub(crate) fn replace_verifying(&self, verifying: Vec<VerifyingKey>) -> bool {
+        let Some(state) = self.state.upgrade() else {
+            return false;
+        };
+        state.rcu(|keys| Keys {
+            signing: keys.signing.clone(),
+            verifying: verifying.clone(),
+        });
+        true
+    }
 }
 
 /// One consistent snapshot of a key set.
@@ -88,6 +121,30 @@ impl KeySet {
     pub(crate) fn from_keys(keys: Keys) -> Self {
         KeySet {
             state: Arc::new(ArcSwap::from_pointee(keys)),
+            on_unknown_key: None,
+        }
+    }
+
+    #[cfg(feature = "remote-jwks")]
+    /// The same keys, with `hook` told of every unknown key.
+    pub(crate) fn with_unknown_key_hook(mut self, hook: Arc<dyn UnknownKeyHook>) -> Self {
+        self.on_unknown_key = Some(hook);
+        self
+    }
+
+    #[cfg(feature = "remote-jwks")]
+    /// A handle that does not keep the keys alive.
+    pub(crate) fn downgrade(&self) -> WeakKeySet {
+        WeakKeySet {
+            state: Arc::downgrade(&self.state),
+        }
+    }
+
+    /// Tells the hook, if any, that a token named a key this set lacks.
+    #[inline]
+    pub(crate) fn note_unknown_key(&self) {
+        if let Some(hook) = &self.on_unknown_key {
+            hook.unknown_key();
         }
     }
 

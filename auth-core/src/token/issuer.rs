@@ -222,6 +222,9 @@ impl TokenIssuer {
         now: i64,
     ) -> Result<IssuedToken, Error> {
         let key = self.keys.signing_key().ok_or(Error::NoSigningKey)?;
+        if C::without_parsing().is_none() {
+            refuse_registered_names(extra)?;
+        }
         let ttl = self.ttl.as_secs();
         let expires_at = now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
         let jti = crate::random::token_id()?;
@@ -254,5 +257,54 @@ impl TokenIssuer {
             expires_at,
             expires_in: ttl,
         })
+    }
+}
+
+/// The claims this issuer writes itself.
+const REGISTERED_CLAIMS: [&str; 14] = [
+    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "amr", "auth_time", "acr", "roles",
+    "scope", "client_id",
+];
+
+/// An application claim named like a registered one would be written twice,
+/// and the token refused by every verifier: say so when issuing instead.
+fn refuse_registered_names<C: Claims>(extra: &C) -> Result<(), Error> {
+    let value = serde_json::to_value(extra).map_err(Error::Claims)?;
+    if let Some(name) = value
+        .as_object()
+        .and_then(|object| REGISTERED_CLAIMS.iter().find(|name| object.contains_key(**name)))
+    {
+        return Err(Error::ReservedClaim(name));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Algorithm, KeySet};
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Clashing {
+        sub: String,
+    }
+    impl Claims for Clashing {}
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Tenant {
+        tenant: String,
+    }
+    impl Claims for Tenant {}
+
+    #[test]
+    fn application_claims_may_not_reuse_registered_names() {
+        let issuer = TokenIssuer::new(KeySet::generate(Algorithm::HS256).unwrap(), "https://i", "a");
+        let request = TokenRequest::new("u1");
+        let clash = issuer.issue_with(&request, &Clashing { sub: "other".into() });
+        assert!(matches!(clash, Err(Error::ReservedClaim("sub"))));
+        let fine = issuer.issue_with(&request, &Tenant { tenant: "t".into() }).unwrap();
+        let claims = issuer.verifier().with_claims::<Tenant>().verify(&fine.access_token).unwrap();
+        assert_eq!(claims.extra.tenant, "t");
+        assert_eq!(claims.sub, "u1");
     }
 }

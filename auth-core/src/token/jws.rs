@@ -70,10 +70,13 @@ pub(crate) fn verify_compact(
         return Err(TokenRejection::CriticalHeader);
     }
 
-    let keys = keys.load();
-    let key = keys
-        .find(header.kid.as_deref(), alg)
-        .ok_or(TokenRejection::UnknownKey)?;
+    let key_set = keys;
+    let keys = key_set.load();
+    let Some(key) = keys.find(header.kid.as_deref(), alg) else {
+        // A remote set may have rotated: let it refresh, in the background.
+        key_set.note_unknown_key();
+        return Err(TokenRejection::UnknownKey);
+    };
     if key.algorithm() != alg {
         return Err(TokenRejection::AlgorithmMismatch);
     }

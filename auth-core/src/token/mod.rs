@@ -4,11 +4,13 @@ mod claims;
 mod issuer;
 pub(crate) mod jws;
 mod rejection;
+mod trusted_issuers;
 mod validation;
 mod verifier;
 
 pub use claims::{AccessClaims, Audience, Claims};
 pub use issuer::{DEFAULT_ACCESS_TTL, IssuedToken, TokenIssuer, TokenRequest};
 pub use rejection::TokenRejection;
+pub use trusted_issuers::TrustedIssuers;
 pub use validation::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Validation};
-pub use verifier::Verifier;
+pub use verifier::{TokenVerifier, Verifier};

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AccessClaims, Claims, TokenRejection, Validation, jws};
+use super::{AccessClaims, Claims, TokenRejection, TrustedIssuers, Validation, jws};
 use crate::keys::KeySet;
 use crate::revocation::{RevocationQuery, RevocationView};
 
@@ -129,6 +129,24 @@ impl<C> Verifier<C> {
         }
     }
 
+    /// One verifier for the tokens of several issuers, each checked by the
+    /// verifier whose issuer the token names (its own keys, audience and
+    /// revocations): see [`TrustedIssuers`].
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer, TokenRequest, Verifier};
+    ///
+    /// let ours = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://id.example", "api");
+    /// let partner = TokenIssuer::new(KeySet::generate(Algorithm::ES256)?, "https://partner.example", "api");
+    /// let verifier = Verifier::any([ours.verifier(), partner.verifier()]);
+    /// let token = partner.issue(&TokenRequest::new("p-7"))?.access_token;
+    /// assert_eq!(verifier.verify(&token)?.iss, "https://partner.example");
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    pub fn any(verifiers: impl IntoIterator<Item = Verifier<C>>) -> TrustedIssuers<C> {
+        TrustedIssuers::new(verifiers)
+    }
+
     /// The same verifier, returning the application's own claims type `D` too.
     pub fn with_claims<D: Claims>(self) -> Verifier<D> {
         Verifier {
@@ -209,6 +227,28 @@ impl<C: Claims> Verifier<C> {
             }
         };
         Ok(registered.with_extra(extra))
+    }
+}
+
+/// Something that verifies access tokens and returns their claims: a
+/// [`Verifier`], or several issuers' verifiers as [`TrustedIssuers`]. What
+/// a layer verifying requests is generic over.
+///
+/// Verification is synchronous and must not wait on the network.
+pub trait TokenVerifier: Clone + fmt::Debug + Send + Sync + 'static {
+    /// The application's own claims type (`()` for none).
+    type Claims: Claims;
+
+    /// Verifies `token` now, returning its claims or why it was refused.
+    fn verify_token(&self, token: &str) -> Result<AccessClaims<Self::Claims>, TokenRejection>;
+}
+
+impl<C: Claims> TokenVerifier for Verifier<C> {
+    type Claims = C;
+
+    #[inline]
+    fn verify_token(&self, token: &str) -> Result<AccessClaims<C>, TokenRejection> {
+        self.verify(token)
     }
 }
 

@@ -60,6 +60,9 @@ fn only_bearer_errors_name_a_code_in_the_challenge_and_every_401_has_one() {
         AuthError::PayloadTooLarge,
         AuthError::UnsupportedMediaType,
         AuthError::CrossOrigin,
+        AuthError::ExternalLogin,
+        AuthError::ProviderDenied("access_denied"),
+        AuthError::AccountConflict,
     ];
     for error in flow_errors {
         assert_eq!(error.challenge_code(), None, "{error}");
@@ -98,6 +101,16 @@ fn core_errors_are_classified_once() {
         AuthError::Unavailable
     );
     assert_eq!(AuthError::from(Core::Signing), AuthError::Internal);
+    assert_eq!(
+        AuthError::from(Core::ExternalLogin("nonce")),
+        AuthError::ExternalLogin
+    );
+    let denied = AuthError::from(Core::ProviderDenied("access_denied"));
+    assert_eq!((denied.status().as_u16(), denied.code()), (400, "access_denied"));
+    assert_eq!(
+        AuthError::from(Core::ProviderUnavailable("down".into())),
+        AuthError::Unavailable
+    );
     assert_eq!(
         AuthError::from(Core::InvalidToken(TokenRejection::Revoked)),
         AuthError::InvalidToken(TokenRejection::Revoked)

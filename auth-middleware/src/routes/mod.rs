@@ -2,6 +2,8 @@
 
 mod api_keys;
 mod mfa;
+#[cfg(feature = "oidc")]
+mod oidc;
 mod register_login;
 mod reply;
 mod session;
@@ -34,6 +36,8 @@ use crate::rejection::DEFAULT_REALM;
 /// | `POST /logout-all` | bearer | 204, cookies cleared |
 /// | `POST /api-keys` `{"name"}` | bearer | 201 `{"id","key"}` |
 /// | `DELETE /api-keys/{id}` | bearer | 204 |
+/// | `GET /{provider}/login` (feature `oidc`) | — | 302 to the provider, login cookie set |
+/// | `GET /{provider}/callback?code&state` (feature `oidc`) | login cookie | 200 token response + refresh cookie |
 ///
 /// A token response is `{"access_token", "token_type": "Bearer",
 /// "expires_in"}`; the refresh token travels only in the refresh cookie.
@@ -67,6 +71,8 @@ pub struct AuthRoutes {
     cookies: CookieConfig,
     allowed_origin: Option<String>,
     realm: Arc<str>,
+    #[cfg(feature = "oidc")]
+    oidc: Vec<Arc<auth_core::oidc::OidcLogin>>,
 }
 
 impl AuthRoutes {
@@ -79,7 +85,20 @@ impl AuthRoutes {
             cookies: CookieConfig::default(),
             allowed_origin: None,
             realm: Arc::from(DEFAULT_REALM),
+            #[cfg(feature = "oidc")]
+            oidc: Vec::new(),
         }
+    }
+
+    /// Adds login with an external OpenID Connect provider at
+    /// `GET /{name}/login` and `GET /{name}/callback` (`name` is the
+    /// provider's); the callback URL must be the `redirect_uri` the login was
+    /// discovered with. A failed callback answers 400 `invalid_request`, or
+    /// 400 with the provider's own error code when it sent one.
+    #[cfg(feature = "oidc")]
+    pub fn oidc(mut self, login: impl Into<Arc<auth_core::oidc::OidcLogin>>) -> Self {
+        self.oidc.push(login.into());
+        self
     }
 
     /// The session cookies' names and lifetime.
@@ -123,7 +142,7 @@ impl AuthRoutes {
             allowed_origin,
             realm: self.realm,
         }));
-        Router::new()
+        let router = Router::new()
             .route("/register", post(register_login::register))
             .route("/login", post(register_login::login))
             .route("/mfa/verify", post(mfa::verify))
@@ -133,7 +152,30 @@ impl AuthRoutes {
             .route("/logout", post(session::logout))
             .route("/logout-all", post(session::logout_all))
             .route("/api-keys", post(api_keys::create))
-            .route("/api-keys/{id}", delete(api_keys::revoke))
+            .route("/api-keys/{id}", delete(api_keys::revoke));
+        #[cfg(feature = "oidc")]
+        let router = self.oidc.into_iter().fold(router, |router, login| {
+            use axum::extract::{Query, State};
+            use axum::routing::get;
+            let name = login.provider().name().to_owned();
+            let for_callback = Arc::clone(&login);
+            router
+                .route(
+                    &format!("/{name}/login"),
+                    get(move |State(routes): State<Routes>| oidc::login(routes, login)),
+                )
+                .route(
+                    &format!("/{name}/callback"),
+                    get(
+                        move |State(routes): State<Routes>,
+                              headers: http::HeaderMap,
+                              query: Result<Query<auth_core::oidc::Callback>, _>| {
+                            oidc::callback(routes, for_callback, headers, query)
+                        },
+                    ),
+                )
+        });
+        router
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(routes)
     }

@@ -50,15 +50,25 @@ struct Me {
 
 /// `GET /api/me`: who the token (or API key) belongs to. An API key carries
 /// no authentication methods and no roles: it stands for its user, not for a
-/// login.
+/// login. The username comes from the store once, then from memory, so the
+/// route keeps answering while the store is unreachable.
 #[require_auth]
 async fn me(State(state): State<DemoState>, caller: Caller) -> Result<Json<Me>, ApiError> {
-    let account = state
-        .auth
-        .store()
-        .user_by_id(caller.subject())
-        .await
-        .map_err(|error| ApiError::from(error).realm(REALM))?;
+    let username = match state.usernames.get(caller.subject()) {
+        Some(name) => Some(name.to_string()),
+        None => {
+            let account = state
+                .auth
+                .store()
+                .user_by_id(caller.subject())
+                .await
+                .map_err(|error| ApiError::from(error).realm(REALM))?;
+            if let Some(account) = &account {
+                state.usernames.remember(&account.id, &account.username);
+            }
+            account.map(|user| user.username)
+        }
+    };
     let (amr, roles) = match &caller {
         Caller::Bearer(user) => (user.amr().to_vec(), user.roles().to_vec()),
         Caller::ApiKey(_) => (Vec::new(), Vec::new()),
@@ -66,7 +76,7 @@ async fn me(State(state): State<DemoState>, caller: Caller) -> Result<Json<Me>, 
     tracing::debug!(user_id = caller.subject(), via = caller.via(), "me");
     Ok(Json(Me {
         sub: caller.subject().to_owned(),
-        username: account.map(|user| user.username),
+        username,
         amr,
         roles,
     }))

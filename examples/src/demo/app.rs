@@ -4,14 +4,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use auth_core::flow::FlowConfig;
-use auth_core::{Authenticator, KeySet, MemoryStore, SigningKey, TokenIssuer};
+use auth_core::oidc::{OidcLogin, OidcProvider};
+use auth_core::{KeySet, SigningKey, TokenIssuer, Verifier};
 use auth_middleware::{AuthLayer, AuthRoutes, CookieConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::get;
 
-use super::config::{self, Config, StoreConfig};
+use super::config::{self, Config};
+use super::store::{self, ApiKeyLookup, Background};
+use super::usernames::Usernames;
 use super::{Error, api, logging, pages};
 
 /// The realm every `WWW-Authenticate` challenge names.
@@ -24,7 +27,15 @@ const BODY_LIMIT: usize = 16 * 1024;
 #[derive(Clone)]
 pub(crate) struct DemoState {
     /// The flows.
-    pub(crate) auth: Authenticator,
+    pub(crate) auth: auth_core::Authenticator,
+    /// The verifier of every layer: the authenticator's, refusing tokens
+    /// while the revocation view is stale when `AUTH_DEMO_MAX_STALENESS` says so.
+    pub(crate) verifier: Verifier,
+    /// Usernames already read, so `/api/me` answers through a store outage.
+    pub(crate) usernames: Usernames,
+    /// The shared store's sync and cleanup tasks: they run as long as the
+    /// router (which holds this state) lives.
+    pub(crate) _background: Arc<Background>,
     /// Names and lifetimes of the session cookies.
     pub(crate) cookies: CookieConfig,
     /// The app's own origin, the only one allowed to post forms.
@@ -44,6 +55,8 @@ pub struct App {
     router: Router,
     key_origin: KeyOrigin,
     state: DemoState,
+    /// `memory`, `redis` or `postgres`.
+    store_kind: &'static str,
 }
 
 impl std::fmt::Debug for App {
@@ -55,39 +68,27 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Builds the app: refuses what this build cannot do (a Redis or
-    /// PostgreSQL store, an OpenID Connect provider), loads or generates the
-    /// signing key, builds the authenticator and the router. Nothing is
-    /// logged until everything has succeeded, so a bad configuration shows
-    /// as the one line of the returned error.
+    /// Builds the app: discovers the OpenID Connect provider if one is
+    /// configured, connects to the store (with Redis or PostgreSQL: waits
+    /// until this instance's revocation view and API-key index are loaded),
+    /// loads or generates the signing key, builds the authenticator and the
+    /// router. Nothing is logged until everything has succeeded, so a bad
+    /// configuration shows as the one line of the returned error.
     pub async fn build(config: &Config) -> Result<App, Error> {
-        let store = match &config.store {
-            StoreConfig::Memory => MemoryStore::new(),
-            StoreConfig::Redis(_) | StoreConfig::Postgres(_) => {
-                return Err(Error::Config {
-                    variable: config::STORE,
-                    reason: "this build supports only `memory` yet \
-                             (the Redis and PostgreSQL stores come in a later release)"
-                        .into(),
-                });
-            }
+        let oidc = match &config.oidc {
+            Some(provider) => Some(Arc::new(discover_oidc(provider, &config.origin).await?)),
+            None => None,
         };
-        if config.oidc.is_some() {
-            return Err(Error::Config {
-                variable: config::OIDC_ISSUER,
-                reason: "external OpenID Connect login is not in this build yet; \
-                         unset AUTH_DEMO_OIDC_ISSUER, AUTH_DEMO_OIDC_CLIENT_ID and \
-                         AUTH_DEMO_OIDC_CLIENT_SECRET"
-                    .into(),
-            });
-        }
         let (keys, key_origin) = load_keys(config).await?;
+        let store = store::connect(&config.store).await?;
         let issuer = TokenIssuer::new(keys, config.issuer.as_str(), config.audience.as_str())
-            .access_ttl(config.access_ttl);
+            .access_ttl(config.access_ttl)
+            .revocation_list(store.revocations());
         let flows = FlowConfig::default()
             .refresh_ttl(config.refresh_ttl)
             .max_failures(config.max_failures);
-        let auth = Authenticator::builder(issuer, store.clone())
+        let auth = store
+            .authenticator(issuer)
             .config(flows)
             .roles_for_new_user(|name| {
                 // The demo's rule, so that the roles route can be exercised.
@@ -103,16 +104,26 @@ impl App {
                 variable: config::STORE,
                 source,
             })?;
+        let verifier = match config.max_staleness {
+            Some(max_age) => auth.verifier().max_revocation_staleness(max_age),
+            None => auth.verifier(),
+        };
+        let api_keys = store.api_key_lookup();
+        let store_kind = store.kind();
         let state = DemoState {
             cookies: CookieConfig::for_authenticator(&auth),
             origin: Arc::from(config.origin.as_str()),
             auth,
+            verifier,
+            usernames: Usernames::default(),
+            _background: Arc::new(store.into_background()),
         };
-        let router = router(state.clone(), store);
+        let router = router(state.clone(), api_keys, oidc);
         Ok(App {
             router,
             key_origin,
             state,
+            store_kind,
         })
     }
 
@@ -149,17 +160,44 @@ impl App {
                 "also accepting HS256 tokens signed with AUTH_DEMO_TRUSTED_HS256_SECRET"
             );
         }
+        if let Some(max_age) = config.max_staleness {
+            tracing::info!(
+                max_staleness_secs = max_age.as_secs(),
+                "refusing tokens while the revocation view has not heard from the store \
+                 within AUTH_DEMO_MAX_STALENESS"
+            );
+        }
         tracing::info!(
-            store = "memory",
+            store = self.store_kind,
             iss = issuer.issuer(),
             aud = issuer.audience(),
             access_ttl_secs = config.access_ttl.as_secs(),
             refresh_ttl_secs = config.refresh_ttl.as_secs(),
             max_failures = config.max_failures,
-            oidc = "not configured",
+            oidc = config
+                .oidc
+                .as_ref()
+                .map_or("not configured", |provider| provider.issuer.as_str()),
             "auth-demo configured"
         );
     }
+}
+
+/// The provider of `AUTH_DEMO_OIDC_*`, named `oidc`, its callback at
+/// `/auth/oidc/callback` on the app's own origin.
+async fn discover_oidc(provider: &config::OidcConfig, origin: &str) -> Result<OidcLogin, Error> {
+    OidcProvider::new(
+        "oidc",
+        provider.issuer.as_str(),
+        provider.client_id.as_str(),
+        provider.client_secret.expose(),
+    )
+    .discover(&format!("{origin}/auth/oidc/callback"))
+    .await
+    .map_err(|source| Error::Setup {
+        variable: config::OIDC_ISSUER,
+        source,
+    })
 }
 
 /// The signing keys: from `AUTH_DEMO_KEY_DIR` (generated there when it is
@@ -210,16 +248,20 @@ async fn load_keys(config: &Config) -> Result<(KeySet, KeyOrigin), Error> {
 /// The whole router. The API routes accept a bearer token or an API key; the
 /// flows under `/auth` a bearer token where they need one (both layers are
 /// optional: each route's extractor or guard decides); the pages use cookies.
-fn router(state: DemoState, store: MemoryStore) -> Router {
-    let verifier = state.auth.verifier();
-    let flows = AuthRoutes::new(state.auth.clone())
+fn router(state: DemoState, api_keys: ApiKeyLookup, oidc: Option<Arc<OidcLogin>>) -> Router {
+    let verifier = state.verifier.clone();
+    let routes = AuthRoutes::new(state.auth.clone())
         .cookies(state.cookies.clone())
         .allowed_origin(state.origin.as_ref())
-        .realm(REALM)
-        .into_router::<DemoState>()
-        .route("/oidc/login", get(api::oidc_not_configured))
-        .route("/oidc/callback", get(api::oidc_not_configured))
-        .layer(
+        .realm(REALM);
+    let flows = match oidc {
+        Some(login) => routes.oidc(login).into_router::<DemoState>(),
+        None => routes
+            .into_router::<DemoState>()
+            .route("/oidc/login", get(api::oidc_not_configured))
+            .route("/oidc/callback", get(api::oidc_not_configured)),
+    };
+    let flows = flows.layer(
             AuthLayer::new(verifier.clone())
                 .bearer_header()
                 .optional()
@@ -228,7 +270,7 @@ fn router(state: DemoState, store: MemoryStore) -> Router {
     let api = api::router().layer(
         AuthLayer::new(verifier)
             .bearer_header()
-            .api_key_header(store)
+            .api_key_header(api_keys)
             .optional()
             .realm(REALM),
     );

@@ -15,7 +15,9 @@
 //! ```
 //!
 //! The parts, one file each: [`config`] reads the environment, `app`
-//! assembles keys, authenticator and router, `api` holds the JSON routes
+//! assembles keys, authenticator and router, `store` connects the store of
+//! `AUTH_DEMO_STORE` and keeps this instance's views in step with it,
+//! `usernames` remembers names for `/api/me`, `api` holds the JSON routes
 //! outside `/auth`, `pages` the HTML site, `origin` the cross-site check,
 //! `logging` the tracing setup.
 
@@ -26,8 +28,10 @@ mod html;
 mod logging;
 mod origin;
 mod pages;
+mod store;
 #[cfg(test)]
 mod tests;
+mod usernames;
 
 use std::io::Write as _;
 use std::net::SocketAddr;

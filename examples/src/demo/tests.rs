@@ -40,33 +40,42 @@ async fn json(response: axum::response::Response) -> Value {
 }
 
 #[tokio::test]
-async fn stores_and_providers_this_build_lacks_stop_the_start() {
-    let redis = App::build(&config(&[(config::STORE, "redis://:pw@cache:6379")])).await;
-    assert!(matches!(
-        redis,
-        Err(Error::Config {
-            variable: config::STORE,
-            ..
-        })
-    ));
-    let postgres = App::build(&config(&[(config::STORE, "postgres://db/auth")])).await;
-    let message = postgres.unwrap_err().to_string();
-    assert!(message.starts_with("AUTH_DEMO_STORE: "), "{message}");
-    assert!(message.contains("only `memory`"), "{message}");
+async fn unreachable_stores_and_providers_stop_the_start() {
+    // Port 1 on the loopback: nothing listens, so the refusal is immediate.
+    for url in [
+        "redis://:hunter2@127.0.0.1:1",
+        "postgres://app:hunter2@127.0.0.1:1/auth",
+        "postgresql://app:hunter2@127.0.0.1:1/auth",
+    ] {
+        let error = App::build(&config(&[(config::STORE, url)]))
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("AUTH_DEMO_STORE: "), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+    }
 
+    // A provider that does not answer discovery stops the start too.
     let oidc = App::build(&config(&[
-        (config::OIDC_ISSUER, "https://op.example"),
+        (config::OIDC_ISSUER, "http://127.0.0.1:1"),
         (config::OIDC_CLIENT_ID, "demo"),
-        (config::OIDC_CLIENT_SECRET, "secret"),
+        (config::OIDC_CLIENT_SECRET, "hunter2"),
     ]))
-    .await;
-    assert!(matches!(
-        oidc,
-        Err(Error::Config {
-            variable: config::OIDC_ISSUER,
-            ..
-        })
-    ));
+    .await
+    .unwrap_err();
+    let message = oidc.to_string();
+    assert!(
+        matches!(
+            oidc,
+            Error::Setup {
+                variable: config::OIDC_ISSUER,
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2") && !message.contains('\n'), "{message}");
 }
 
 #[tokio::test]

@@ -45,8 +45,15 @@ pub const OIDC_CLIENT_SECRET: &str = "AUTH_DEMO_OIDC_CLIENT_SECRET";
 /// `AUTH_DEMO_TRUSTED_HS256_SECRET`.
 pub const TRUSTED_HS256_SECRET: &str = "AUTH_DEMO_TRUSTED_HS256_SECRET";
 
+/// `AUTH_DEMO_MAX_STALENESS`: this app's extension of the contract. With a
+/// shared store, how many seconds the local revocation view may go without
+/// hearing from the store before bearer and cookie tokens are refused (503,
+/// fail closed). Unset: never refused for staleness, so protected routes keep
+/// answering from the local view through a store outage, as the contract says.
+pub const MAX_STALENESS: &str = "AUTH_DEMO_MAX_STALENESS";
+
 /// Every variable the app reads (besides `RUST_LOG`).
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 14] = [
     ADDR,
     STORE,
     ALG,
@@ -60,6 +67,7 @@ pub const VARIABLES: [&str; 13] = [
     OIDC_CLIENT_ID,
     OIDC_CLIENT_SECRET,
     TRUSTED_HS256_SECRET,
+    MAX_STALENESS,
 ];
 
 /// The longest lifetime accepted, ten years: far beyond any sensible token
@@ -95,6 +103,9 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     /// Shared secret of another service whose HS256 tokens are accepted.
     pub trusted_hs256_secret: Option<Secret>,
+    /// With a shared store, how long the local revocation view may be out of
+    /// touch with the store before tokens are refused; `None`: never.
+    pub max_staleness: Option<Duration>,
 }
 
 /// Where the app keeps its state.
@@ -184,6 +195,9 @@ impl Config {
                 get(OIDC_CLIENT_SECRET),
             )?,
             trusted_hs256_secret: parse_trusted_secret(vars.get(TRUSTED_HS256_SECRET))?,
+            max_staleness: get(MAX_STALENESS)
+                .map(|value| parse_ttl(MAX_STALENESS, Some(value), 0))
+                .transpose()?,
         })
     }
 }

@@ -34,6 +34,7 @@ fn defaults_follow_the_contract() {
     assert_eq!(config.max_failures, 5);
     assert!(config.oidc.is_none());
     assert!(config.trusted_hs256_secret.is_none());
+    assert_eq!(config.max_staleness, None);
 }
 
 #[test]
@@ -53,6 +54,7 @@ fn every_variable_is_read() {
         (OIDC_CLIENT_ID, "client"),
         (OIDC_CLIENT_SECRET, "shh"),
         (TRUSTED_HS256_SECRET, &secret),
+        (MAX_STALENESS, "30"),
     ])
     .unwrap();
     assert_eq!(config.addr.port(), 0);
@@ -68,6 +70,7 @@ fn every_variable_is_read() {
     assert_eq!(oidc.client_id, "client");
     assert_eq!(oidc.client_secret.expose(), "shh");
     assert_eq!(config.trusted_hs256_secret.unwrap().expose(), secret);
+    assert_eq!(config.max_staleness, Some(Duration::from_secs(30)));
 }
 
 #[test]
@@ -113,6 +116,11 @@ fn ttls_and_failures_must_be_positive_whole_numbers() {
         assert_eq!(
             variable_of(parse(&[(LOGIN_MAX_FAILURES, bad)])),
             LOGIN_MAX_FAILURES,
+            "{bad}"
+        );
+        assert_eq!(
+            variable_of(parse(&[(MAX_STALENESS, bad)])),
+            MAX_STALENESS,
             "{bad}"
         );
     }

@@ -42,7 +42,7 @@ pub(crate) fn router(state: &DemoState) -> Router<DemoState> {
         .route("/account/totp/confirm", post(account::confirm))
         .route("/logout", post(account::logout))
         .layer(
-            AuthLayer::new(state.auth.verifier())
+            AuthLayer::new(state.verifier.clone())
                 .cookie(cookies.access_name().to_owned())
                 .optional()
                 .realm(REALM)

@@ -1,0 +1,355 @@
+//! [`OidcLogin`]: the two halves of the code flow, and the login state between them.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
+use openidconnect::{
+    AuthorizationCode, ClaimsVerificationError, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
+    TokenResponse as _,
+};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::account::{ExternalIdentity, ExternalLogin};
+use super::provider::OidcProvider;
+use crate::store::SecretHash;
+use crate::{Authenticator, Error};
+
+/// A client built from discovered metadata: authorization endpoint set,
+/// token and user-info endpoints as the metadata says.
+pub(super) type DiscoveredClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// How long a started login can be completed: time to type a password at the
+/// provider, not more.
+pub const LOGIN_TTL: Duration = Duration::from_secs(600);
+
+/// How old the provider's metadata and keys may get before a new login
+/// fetches them again (providers rotate their signing keys).
+const METADATA_MAX_AGE: i64 = 3600;
+
+/// Domain labels of what is derived from the login secret.
+const LOGIN_DOMAIN: &str = "oidc-login";
+const NONCE_DOMAIN: &str = "oidc-nonce";
+const PKCE_DOMAIN: &str = "oidc-pkce-verifier";
+
+/// The registered error codes of an authorization response (RFC 6749
+/// §4.1.2.1, OpenID Connect Core §3.1.2.6): what a provider's `error=` is
+/// passed on as. Anything else becomes `invalid_request`.
+const PROVIDER_ERRORS: [&str; 16] = [
+    "invalid_request",
+    "unauthorized_client",
+    "access_denied",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "account_selection_required",
+    "consent_required",
+    "invalid_request_uri",
+    "invalid_request_object",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+];
+
+/// What the provider sends back to the redirect URI, as query parameters.
+/// No `Debug` output of the code.
+#[derive(Clone, Default, Deserialize)]
+pub struct Callback {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The `state` of the login this answers.
+    pub state: Option<String>,
+    /// The provider's error code, when the login failed there.
+    pub error: Option<String>,
+}
+
+impl fmt::Debug for Callback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callback")
+            .field("code", &self.code.as_ref().map(|_| ".."))
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A started login: where to send the browser, and the secret that binds the
+/// login to it.
+pub struct LoginStart {
+    /// The provider's authorization URL (`response_type=code`, `scope`,
+    /// PKCE `S256`, `state`, `nonce`, `redirect_uri`).
+    pub authorize_url: String,
+    /// The login secret, for a short-lived (`LOGIN_TTL`), `HttpOnly` cookie
+    /// that comes back with the callback (so `SameSite=Lax`, not `Strict`:
+    /// the callback is a navigation from the provider's site).
+    pub login_secret: Zeroizing<String>,
+}
+
+impl fmt::Debug for LoginStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginStart").finish_non_exhaustive()
+    }
+}
+
+struct Discovered {
+    client: DiscoveredClient,
+    fetched_at: i64,
+}
+
+/// The login flow with one discovered provider. Build it with
+/// [`OidcProvider::discover`]; cheap to share behind an `Arc`.
+pub struct OidcLogin {
+    provider: OidcProvider,
+    redirect_uri: RedirectUrl,
+    http: reqwest::Client,
+    discovered: ArcSwap<Discovered>,
+}
+
+impl fmt::Debug for OidcLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcLogin")
+            .field("provider", &self.provider)
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_b64(bytes: usize) -> Result<String, Error> {
+    let mut buf = Zeroizing::new(vec![0u8; bytes]);
+    getrandom::fill(&mut buf).map_err(|_| Error::Random)?;
+    Ok(URL_SAFE_NO_PAD.encode(&*buf))
+}
+
+/// A value derived from the login secret under `domain`, base64url (43 characters).
+fn derived(domain: &str, login_secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(SecretHash::of(domain, login_secret.as_bytes()).0)
+}
+
+/// Whether `value` can be a `state` or login secret of ours (43 base64url
+/// characters); anything else is refused before the store is asked.
+fn plausible(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl OidcLogin {
+    pub(super) fn new(
+        provider: OidcProvider,
+        redirect_uri: RedirectUrl,
+        http: reqwest::Client,
+        client: DiscoveredClient,
+    ) -> Self {
+        OidcLogin {
+            provider,
+            redirect_uri,
+            http,
+            discovered: ArcSwap::from_pointee(Discovered {
+                client,
+                fetched_at: crate::time::now(),
+            }),
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &OidcProvider {
+        &self.provider
+    }
+
+    fn store_key(&self, state: &str) -> String {
+        format!("oidc-login:{}:{state}", self.provider.name())
+    }
+
+    /// The current client; metadata older than an hour is fetched again
+    /// first (a failure keeps the old one and is logged).
+    async fn client(&self) -> Arc<Discovered> {
+        let current = self.discovered.load_full();
+        if crate::time::now().saturating_sub(current.fetched_at) < METADATA_MAX_AGE {
+            return current;
+        }
+        match self
+            .provider
+            .fetch_client(&self.http, &self.redirect_uri)
+            .await
+        {
+            Ok(client) => {
+                let fresh = Arc::new(Discovered {
+                    client,
+                    fetched_at: crate::time::now(),
+                });
+                self.discovered.store(Arc::clone(&fresh));
+                fresh
+            }
+            Err(error) => {
+                tracing::warn!(provider = self.provider.name(), %error, "keeping the provider's old metadata");
+                current
+            }
+        }
+    }
+
+    /// Starts a login: a fresh login secret, `state`, `nonce` and PKCE pair;
+    /// the login state kept in `auth`'s store until [`LOGIN_TTL`] runs out.
+    pub async fn begin(&self, auth: &Authenticator) -> Result<LoginStart, Error> {
+        let login_secret = Zeroizing::new(random_b64(32)?);
+        let state = random_b64(32)?;
+        let nonce = derived(NONCE_DOMAIN, &login_secret);
+        let verifier = PkceCodeVerifier::new(derived(PKCE_DOMAIN, &login_secret));
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+
+        let expires_at = crate::time::now().saturating_add(LOGIN_TTL.as_secs() as i64);
+        auth.store()
+            .put_code(
+                &self.store_key(&state),
+                &SecretHash::of(LOGIN_DOMAIN, login_secret.as_bytes()),
+                expires_at,
+            )
+            .await?;
+
+        let discovered = self.client().await;
+        let mut request = discovered.client.authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            move || CsrfToken::new(state),
+            move || Nonce::new(nonce),
+        );
+        for scope in self.provider.scope_list().iter().filter(|s| *s != "openid") {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
+        let (url, _, _) = request.set_pkce_challenge(challenge).url();
+        Ok(LoginStart {
+            authorize_url: url.into(),
+            login_secret,
+        })
+    }
+
+    /// Completes a login from the provider's callback and the login secret
+    /// the browser sent back (`None` if it sent no cookie).
+    ///
+    /// Errors: [`Error::ProviderDenied`] when the provider answered with an
+    /// error; [`Error::ExternalLogin`] for a callback that matches no login in
+    /// progress in this browser (missing or mismatched `state` or cookie,
+    /// already used, expired), a code the provider refuses, an id_token that
+    /// does not verify or whose `nonce` is not this login's;
+    /// [`Error::ProviderUnavailable`] when the provider cannot be reached.
+    pub async fn finish(
+        &self,
+        auth: &Authenticator,
+        callback: Callback,
+        login_secret: Option<&str>,
+    ) -> Result<ExternalLogin, Error> {
+        // The state is spent whatever happens next: a login is tried once.
+        let consumed = match (callback.state.as_deref(), login_secret) {
+            (Some(state), Some(secret)) if plausible(state) && plausible(secret) => {
+                auth.store()
+                    .consume_code(
+                        &self.store_key(state),
+                        &SecretHash::of(LOGIN_DOMAIN, secret.as_bytes()),
+                        crate::time::now(),
+                    )
+                    .await?
+            }
+            _ => false,
+        };
+        if let Some(error) = callback.error.as_deref() {
+            let code = PROVIDER_ERRORS
+                .into_iter()
+                .find(|known| *known == error)
+                .unwrap_or("invalid_request");
+            return Err(Error::ProviderDenied(code));
+        }
+        let login_secret = match login_secret {
+            Some(secret) if consumed => secret,
+            _ => {
+                return Err(Error::ExternalLogin(
+                    "the state matches no login in progress in this browser",
+                ));
+            }
+        };
+        let code = callback
+            .code
+            .ok_or(Error::ExternalLogin("the callback has no code"))?;
+
+        let discovered = self.client().await;
+        let client = &discovered.client;
+        let verifier = PkceCodeVerifier::new(derived(PKCE_DOMAIN, login_secret));
+        let response = client
+            .exchange_code(AuthorizationCode::new(code))
+            .map_err(|e| Error::ProviderUnavailable(format!("token request: {e}")))?
+            .set_pkce_verifier(verifier)
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(_) => {
+                    Error::ExternalLogin("the provider refused the code")
+                }
+                RequestTokenError::Request(e) => {
+                    Error::ProviderUnavailable(format!("token request: {e}"))
+                }
+                RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
+                    Error::ProviderUnavailable("unreadable token response".to_owned())
+                }
+            })?;
+        let id_token = response
+            .id_token()
+            .ok_or(Error::ExternalLogin("the token response has no id_token"))?;
+        let nonce = Nonce::new(derived(NONCE_DOMAIN, login_secret));
+        let claims = id_token
+            .claims(&client.id_token_verifier(), &nonce)
+            .map_err(|e| {
+                Error::ExternalLogin(match e {
+                    ClaimsVerificationError::InvalidNonce(_) => "the id_token's nonce is wrong",
+                    ClaimsVerificationError::SignatureVerification(_) => {
+                        "the id_token's signature does not verify"
+                    }
+                    ClaimsVerificationError::Expired(_) => "the id_token has expired",
+                    ClaimsVerificationError::InvalidAudience(_) => "the id_token's aud is wrong",
+                    ClaimsVerificationError::InvalidIssuer(_) => "the id_token's iss is wrong",
+                    _ => "the id_token does not verify",
+                })
+            })?;
+        let identity = ExternalIdentity {
+            issuer: claims.issuer().as_str().to_owned(),
+            subject: claims.subject().as_str().to_owned(),
+            preferred_username: claims.preferred_username().map(|u| u.as_str().to_owned()),
+            amr: claims
+                .auth_method_refs()
+                .map(|amr| amr.iter().map(|v| v.as_str().to_owned()).collect())
+                .unwrap_or_default(),
+            auth_time: claims.auth_time().map(|t| t.timestamp()),
+        };
+        auth.external_login(identity).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_values_are_independent_and_pkce_sized() {
+        let secret = random_b64(32).unwrap();
+        assert!(plausible(&secret));
+        let nonce = derived(NONCE_DOMAIN, &secret);
+        let verifier = derived(PKCE_DOMAIN, &secret);
+        assert_ne!(nonce, verifier);
+        // RFC 7636 §4.1: 43 to 128 unreserved characters.
+        assert!(plausible(&verifier));
+        assert!(!plausible("short"));
+        assert!(!plausible(&format!("{}!", &secret[..42])));
+    }
+}
