@@ -66,7 +66,7 @@ impl Authenticator {
     /// password login does, with `amr` `["fed", …the provider's]`.
     ///
     /// Call it only with a verified identity (an id_token checked by
-    /// [`OidcLogin::finish`](super::OidcLogin::finish), or the user-info
+    /// [`ProviderLogin::finish`](super::ProviderLogin::finish), or the user-info
     /// answer of a provider reached over TLS with a code this app exchanged).
     /// Errors: [`Error::ExternalAccountConflict`] if the account name is held
     /// by an account with a password.

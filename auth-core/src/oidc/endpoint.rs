@@ -28,6 +28,23 @@ pub(super) fn check_endpoint(what: &'static str, url: &Url) -> Result<(), Error>
     }
 }
 
+/// A provider's name becomes a path segment and part of a cookie name: 1 to
+/// 32 of `a-z`, `0-9`, `-`, `_`.
+pub(super) fn check_name(name: &str) -> Result<(), Error> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::ProviderUnavailable(
+            "a provider name is 1 to 32 of a-z, 0-9, '-' and '_'".to_owned(),
+        ))
+    }
+}
+
 /// The client for the provider's endpoints. It follows no redirects: the
 /// metadata, token and key URLs must answer themselves (openidconnect's advice
 /// against SSRF).

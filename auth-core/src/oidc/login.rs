@@ -1,4 +1,4 @@
-//! [`OidcLogin`]: the two halves of the code flow, and the login state between them.
+//! [`ProviderLogin`]: the two halves of the code flow, and the login state between them.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth2::TokenResponse as _;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, CsrfToken, EndpointMaybeSet, EndpointNotSet,
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::account::{ExternalIdentity, ExternalLogin};
+use super::plain_oauth2::{OAuth2Provider, PlainClient};
 use super::provider::OidcProvider;
 use crate::store::SecretHash;
 use crate::{Authenticator, Error};
@@ -111,21 +113,36 @@ struct Discovered {
     fetched_at: i64,
 }
 
-/// The login flow with one discovered provider. Build it with
-/// [`OidcProvider::discover`]; cheap to share behind an `Arc`.
-pub struct OidcLogin {
-    provider: OidcProvider,
-    redirect_uri: RedirectUrl,
+/// The login flow with one provider: an OpenID Connect provider
+/// ([`OidcProvider::discover`]) or a plain OAuth2 one
+/// ([`OAuth2Provider::build`]). Cheap to share behind an `Arc`.
+pub struct ProviderLogin {
+    name: String,
     http: reqwest::Client,
-    discovered: ArcSwap<Discovered>,
+    kind: Kind,
 }
 
-impl fmt::Debug for OidcLogin {
+enum Kind {
+    Oidc {
+        provider: OidcProvider,
+        redirect_uri: RedirectUrl,
+        discovered: ArcSwap<Discovered>,
+    },
+    // Boxed: the client is several times the size of the other variant.
+    OAuth2 {
+        provider: OAuth2Provider,
+        client: Box<PlainClient>,
+    },
+}
+
+impl fmt::Debug for ProviderLogin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcLogin")
-            .field("provider", &self.provider)
-            .field("redirect_uri", &self.redirect_uri.as_str())
-            .finish_non_exhaustive()
+        let mut out = f.debug_struct("ProviderLogin");
+        match &self.kind {
+            Kind::Oidc { provider, .. } => out.field("provider", provider),
+            Kind::OAuth2 { provider, .. } => out.field("provider", provider),
+        };
+        out.finish_non_exhaustive()
     }
 }
 
@@ -149,62 +166,83 @@ fn plausible(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-impl OidcLogin {
-    pub(super) fn new(
+impl ProviderLogin {
+    pub(super) fn oidc(
         provider: OidcProvider,
         redirect_uri: RedirectUrl,
         http: reqwest::Client,
         client: DiscoveredClient,
     ) -> Self {
-        OidcLogin {
-            provider,
-            redirect_uri,
+        ProviderLogin {
+            name: provider.name().to_owned(),
             http,
-            discovered: ArcSwap::from_pointee(Discovered {
-                client,
-                fetched_at: crate::time::now(),
-            }),
+            kind: Kind::Oidc {
+                provider,
+                redirect_uri,
+                discovered: ArcSwap::from_pointee(Discovered {
+                    client,
+                    fetched_at: crate::time::now(),
+                }),
+            },
         }
     }
 
-    /// The provider.
-    pub fn provider(&self) -> &OidcProvider {
-        &self.provider
+    pub(super) fn plain(
+        provider: OAuth2Provider,
+        client: PlainClient,
+        http: reqwest::Client,
+    ) -> Self {
+        ProviderLogin {
+            name: provider.name().to_owned(),
+            http,
+            kind: Kind::OAuth2 {
+                provider,
+                client: Box::new(client),
+            },
+        }
+    }
+
+    /// The provider's name in routes.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     fn store_key(&self, state: &str) -> String {
-        format!("oidc-login:{}:{state}", self.provider.name())
+        format!("oidc-login:{}:{state}", self.name)
     }
 
-    /// The current client; metadata older than an hour is fetched again
-    /// first (a failure keeps the old one and is logged).
-    async fn client(&self) -> Arc<Discovered> {
-        let current = self.discovered.load_full();
+    /// The current client of an OpenID Connect provider; metadata older
+    /// than an hour is fetched again first (a failure keeps the old one and
+    /// is logged).
+    async fn client(
+        &self,
+        provider: &OidcProvider,
+        redirect_uri: &RedirectUrl,
+        discovered: &ArcSwap<Discovered>,
+    ) -> Arc<Discovered> {
+        let current = discovered.load_full();
         if crate::time::now().saturating_sub(current.fetched_at) < METADATA_MAX_AGE {
             return current;
         }
-        match self
-            .provider
-            .fetch_client(&self.http, &self.redirect_uri)
-            .await
-        {
+        match provider.fetch_client(&self.http, redirect_uri).await {
             Ok(client) => {
                 let fresh = Arc::new(Discovered {
                     client,
                     fetched_at: crate::time::now(),
                 });
-                self.discovered.store(Arc::clone(&fresh));
+                discovered.store(Arc::clone(&fresh));
                 fresh
             }
             Err(error) => {
-                tracing::warn!(provider = self.provider.name(), %error, "keeping the provider's old metadata");
+                tracing::warn!(provider = self.name, %error, "keeping the provider's old metadata");
                 current
             }
         }
     }
 
-    /// Starts a login: a fresh login secret, `state`, `nonce` and PKCE pair;
-    /// the login state kept in `auth`'s store until [`LOGIN_TTL`] runs out.
+    /// Starts a login: a fresh login secret, `state`, `nonce` (OpenID Connect
+    /// only) and PKCE pair; the login state kept in `auth`'s store until
+    /// [`LOGIN_TTL`] runs out.
     pub async fn begin(&self, auth: &Authenticator) -> Result<LoginStart, Error> {
         let login_secret = Zeroizing::new(random_b64(32)?);
         let state = random_b64(32)?;
@@ -221,16 +259,33 @@ impl OidcLogin {
             )
             .await?;
 
-        let discovered = self.client().await;
-        let mut request = discovered.client.authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            move || CsrfToken::new(state),
-            move || Nonce::new(nonce),
-        );
-        for scope in self.provider.scope_list().iter().filter(|s| *s != "openid") {
-            request = request.add_scope(Scope::new(scope.clone()));
-        }
-        let (url, _, _) = request.set_pkce_challenge(challenge).url();
+        let url = match &self.kind {
+            Kind::Oidc {
+                provider,
+                redirect_uri,
+                discovered,
+            } => {
+                let discovered = self.client(provider, redirect_uri, discovered).await;
+                let mut request = discovered.client.authorize_url(
+                    CoreAuthenticationFlow::AuthorizationCode,
+                    move || CsrfToken::new(state),
+                    move || Nonce::new(nonce),
+                );
+                for scope in provider.scope_list().iter().filter(|s| *s != "openid") {
+                    request = request.add_scope(Scope::new(scope.clone()));
+                }
+                request.set_pkce_challenge(challenge).url().0
+            }
+            Kind::OAuth2 { provider, client } => {
+                let scopes = provider.scopes.iter().cloned().map(oauth2::Scope::new);
+                let (url, _) = client
+                    .authorize_url(move || CsrfToken::new(state))
+                    .add_scopes(scopes)
+                    .set_pkce_challenge(challenge)
+                    .url();
+                url
+            }
+        };
         Ok(LoginStart {
             authorize_url: url.into(),
             login_secret,
@@ -245,7 +300,8 @@ impl OidcLogin {
     /// progress in this browser (missing or mismatched `state` or cookie,
     /// already used, expired), a code the provider refuses, an id_token that
     /// does not verify or whose `nonce` is not this login's;
-    /// [`Error::ProviderUnavailable`] when the provider cannot be reached.
+    /// [`Error::ProviderUnavailable`] when the provider cannot be reached;
+    /// for a plain OAuth2 provider, what its [`UserInfo`](super::UserInfo) answers.
     pub async fn finish(
         &self,
         auth: &Authenticator,
@@ -284,32 +340,62 @@ impl OidcLogin {
             .code
             .ok_or(Error::ExternalLogin("the callback has no code"))?;
 
-        let discovered = self.client().await;
-        let client = &discovered.client;
+        let code = AuthorizationCode::new(code);
         let verifier = PkceCodeVerifier::new(derived(PKCE_DOMAIN, login_secret));
+        let identity = match &self.kind {
+            Kind::Oidc {
+                provider,
+                redirect_uri,
+                discovered,
+            } => {
+                let discovered = self.client(provider, redirect_uri, discovered).await;
+                let nonce = Nonce::new(derived(NONCE_DOMAIN, login_secret));
+                self.verified_identity(&discovered.client, code, verifier, &nonce)
+                    .await?
+            }
+            Kind::OAuth2 { provider, client } => {
+                let response = client
+                    .exchange_code(code)
+                    .set_pkce_verifier(verifier)
+                    .request_async(&self.http)
+                    .await
+                    .map_err(token_error)?;
+                let user = provider
+                    .user_info
+                    .user_info(&self.http, response.access_token().secret())
+                    .await?;
+                ExternalIdentity {
+                    issuer: provider.identity_issuer.clone(),
+                    subject: user.subject,
+                    preferred_username: user.preferred_username,
+                    amr: Vec::new(),
+                    auth_time: None,
+                }
+            }
+        };
+        auth.external_login(identity).await
+    }
+
+    /// The code exchanged at an OpenID Connect provider, its id_token verified.
+    async fn verified_identity(
+        &self,
+        client: &DiscoveredClient,
+        code: AuthorizationCode,
+        verifier: PkceCodeVerifier,
+        nonce: &Nonce,
+    ) -> Result<ExternalIdentity, Error> {
         let response = client
-            .exchange_code(AuthorizationCode::new(code))
+            .exchange_code(code)
             .map_err(|e| Error::ProviderUnavailable(format!("token request: {e}")))?
             .set_pkce_verifier(verifier)
             .request_async(&self.http)
             .await
-            .map_err(|e| match e {
-                RequestTokenError::ServerResponse(_) => {
-                    Error::ExternalLogin("the provider refused the code")
-                }
-                RequestTokenError::Request(e) => {
-                    Error::ProviderUnavailable(format!("token request: {e}"))
-                }
-                RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
-                    Error::ProviderUnavailable("unreadable token response".to_owned())
-                }
-            })?;
+            .map_err(token_error)?;
         let id_token = response
             .id_token()
             .ok_or(Error::ExternalLogin("the token response has no id_token"))?;
-        let nonce = Nonce::new(derived(NONCE_DOMAIN, login_secret));
         let claims = id_token
-            .claims(&client.id_token_verifier(), &nonce)
+            .claims(&client.id_token_verifier(), nonce)
             .map_err(|e| {
                 Error::ExternalLogin(match e {
                     ClaimsVerificationError::InvalidNonce(_) => "the id_token's nonce is wrong",
@@ -322,7 +408,7 @@ impl OidcLogin {
                     _ => "the id_token does not verify",
                 })
             })?;
-        let identity = ExternalIdentity {
+        Ok(ExternalIdentity {
             issuer: claims.issuer().as_str().to_owned(),
             subject: claims.subject().as_str().to_owned(),
             preferred_username: claims.preferred_username().map(|u| u.as_str().to_owned()),
@@ -331,8 +417,25 @@ impl OidcLogin {
                 .map(|amr| amr.iter().map(|v| v.as_str().to_owned()).collect())
                 .unwrap_or_default(),
             auth_time: claims.auth_time().map(|t| t.timestamp()),
-        };
-        auth.external_login(identity).await
+        })
+    }
+}
+
+/// A failed token request: the provider refusing the code is the caller's
+/// problem (400), anything else the provider's (503).
+fn token_error<RE, T>(error: RequestTokenError<RE, T>) -> Error
+where
+    RE: std::error::Error + 'static,
+    T: oauth2::ErrorResponse + 'static,
+{
+    match error {
+        RequestTokenError::ServerResponse(_) => {
+            Error::ExternalLogin("the provider refused the code")
+        }
+        RequestTokenError::Request(e) => Error::ProviderUnavailable(format!("token request: {e}")),
+        RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
+            Error::ProviderUnavailable("unreadable token response".to_owned())
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Login with an external OpenID Connect provider (feature `oidc`).
+//! Login with an external OpenID Connect or OAuth2 provider (feature `oidc`).
 //!
 //! The authorization-code flow with PKCE (`S256`), `state` and `nonce`
 //! (OpenID Connect Core 1.0 §3.1, RFC 7636), through the `openidconnect`
@@ -6,13 +6,19 @@
 //!
 //! 1. [`OidcProvider`] names a provider (issuer, client, scopes; presets for
 //!    Google and Microsoft) and [`discover`](OidcProvider::discover)s it into
-//!    an [`OidcLogin`].
-//! 2. [`OidcLogin::begin`] answers the authorization URL to redirect the
+//!    an [`ProviderLogin`].
+//! 2. [`ProviderLogin::begin`] answers the authorization URL to redirect the
 //!    browser to, and a login secret for a short-lived cookie.
-//! 3. [`OidcLogin::finish`] takes the provider's callback and that cookie,
+//! 3. [`ProviderLogin::finish`] takes the provider's callback and that cookie,
 //!    exchanges the code, verifies the id_token (signature against the
 //!    provider's JWKS, `iss`, `aud`, `exp`, `nonce`), links the account by the
 //!    provider's (`iss`, `sub`) and starts a session whose `amr` is `["fed", …]`.
+//!
+//! Providers without OpenID Connect (GitHub) are [`OAuth2Provider`]s: the
+//! same flow without `nonce` or id_token; after the code exchange, the
+//! application's [`UserInfo`] says who the user is (from the provider's API,
+//! with the access token), and the account is linked by the provider's
+//! identity issuer and that user's id.
 //!
 //! ## The login state
 //!
@@ -38,8 +44,10 @@
 mod account;
 mod endpoint;
 mod login;
+mod plain_oauth2;
 mod provider;
 
 pub use account::{ExternalIdentity, ExternalLogin, external_username};
-pub use login::{Callback, LOGIN_TTL, LoginStart, OidcLogin};
+pub use login::{Callback, LOGIN_TTL, LoginStart, ProviderLogin};
+pub use plain_oauth2::{OAuth2Provider, ProviderUser, UserInfo};
 pub use provider::OidcProvider;

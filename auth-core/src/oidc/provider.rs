@@ -6,8 +6,8 @@ use openidconnect::core::{CoreClient, CoreProviderMetadata};
 use openidconnect::{ClientId, ClientSecret, IssuerUrl, RedirectUrl};
 use zeroize::Zeroizing;
 
-use super::OidcLogin;
-use super::endpoint::{check_endpoint, http_client};
+use super::ProviderLogin;
+use super::endpoint::{check_endpoint, check_name, http_client};
 use super::login::DiscoveredClient;
 use crate::Error;
 
@@ -119,25 +119,14 @@ impl OidcProvider {
     /// 127.0.0.1 / localhost). Errors: [`Error::ProviderUnavailable`] when the
     /// metadata cannot be fetched or does not match the issuer, or the name
     /// is not 1 to 32 of `a-z`, `0-9`, `-`, `_`.
-    pub async fn discover(self, redirect_uri: &str) -> Result<OidcLogin, Error> {
-        let name_ok = !self.name.is_empty()
-            && self.name.len() <= 32
-            && self
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if !name_ok {
-            // It becomes a path segment and part of a cookie name.
-            return Err(Error::ProviderUnavailable(
-                "a provider name is 1 to 32 of a-z, 0-9, '-' and '_'".to_owned(),
-            ));
-        }
+    pub async fn discover(self, redirect_uri: &str) -> Result<ProviderLogin, Error> {
+        check_name(&self.name)?;
         let redirect_uri = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| {
             Error::ProviderUnavailable(format!("the redirect URI is not a URL: {e}"))
         })?;
         let http = http_client()?;
         let client = self.fetch_client(&http, &redirect_uri).await?;
-        Ok(OidcLogin::new(self, redirect_uri, http, client))
+        Ok(ProviderLogin::oidc(self, redirect_uri, http, client))
     }
 
     /// One discovery: metadata, keys, the client built from them.

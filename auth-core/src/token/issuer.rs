@@ -262,18 +262,31 @@ impl TokenIssuer {
 
 /// The claims this issuer writes itself.
 const REGISTERED_CLAIMS: [&str; 14] = [
-    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "amr", "auth_time", "acr", "roles",
-    "scope", "client_id",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "sid",
+    "amr",
+    "auth_time",
+    "acr",
+    "roles",
+    "scope",
+    "client_id",
 ];
 
 /// An application claim named like a registered one would be written twice,
 /// and the token refused by every verifier: say so when issuing instead.
 fn refuse_registered_names<C: Claims>(extra: &C) -> Result<(), Error> {
     let value = serde_json::to_value(extra).map_err(Error::Claims)?;
-    if let Some(name) = value
-        .as_object()
-        .and_then(|object| REGISTERED_CLAIMS.iter().find(|name| object.contains_key(**name)))
-    {
+    if let Some(name) = value.as_object().and_then(|object| {
+        REGISTERED_CLAIMS
+            .iter()
+            .find(|name| object.contains_key(**name))
+    }) {
         return Err(Error::ReservedClaim(name));
     }
     Ok(())
@@ -298,12 +311,27 @@ mod tests {
 
     #[test]
     fn application_claims_may_not_reuse_registered_names() {
-        let issuer = TokenIssuer::new(KeySet::generate(Algorithm::HS256).unwrap(), "https://i", "a");
+        let issuer = TokenIssuer::new(
+            KeySet::generate(Algorithm::HS256).unwrap(),
+            "https://i",
+            "a",
+        );
         let request = TokenRequest::new("u1");
-        let clash = issuer.issue_with(&request, &Clashing { sub: "other".into() });
+        let clash = issuer.issue_with(
+            &request,
+            &Clashing {
+                sub: "other".into(),
+            },
+        );
         assert!(matches!(clash, Err(Error::ReservedClaim("sub"))));
-        let fine = issuer.issue_with(&request, &Tenant { tenant: "t".into() }).unwrap();
-        let claims = issuer.verifier().with_claims::<Tenant>().verify(&fine.access_token).unwrap();
+        let fine = issuer
+            .issue_with(&request, &Tenant { tenant: "t".into() })
+            .unwrap();
+        let claims = issuer
+            .verifier()
+            .with_claims::<Tenant>()
+            .verify(&fine.access_token)
+            .unwrap();
         assert_eq!(claims.extra.tenant, "t");
         assert_eq!(claims.sub, "u1");
     }

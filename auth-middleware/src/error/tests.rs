@@ -106,7 +106,10 @@ fn core_errors_are_classified_once() {
         AuthError::ExternalLogin
     );
     let denied = AuthError::from(Core::ProviderDenied("access_denied"));
-    assert_eq!((denied.status().as_u16(), denied.code()), (400, "access_denied"));
+    assert_eq!(
+        (denied.status().as_u16(), denied.code()),
+        (400, "access_denied")
+    );
     assert_eq!(
         AuthError::from(Core::ProviderUnavailable("down".into())),
         AuthError::Unavailable

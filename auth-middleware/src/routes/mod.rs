@@ -72,7 +72,7 @@ pub struct AuthRoutes {
     allowed_origin: Option<String>,
     realm: Arc<str>,
     #[cfg(feature = "oidc")]
-    oidc: Vec<Arc<auth_core::oidc::OidcLogin>>,
+    oidc: Vec<Arc<auth_core::oidc::ProviderLogin>>,
 }
 
 impl AuthRoutes {
@@ -90,13 +90,14 @@ impl AuthRoutes {
         }
     }
 
-    /// Adds login with an external OpenID Connect provider at
-    /// `GET /{name}/login` and `GET /{name}/callback` (`name` is the
-    /// provider's); the callback URL must be the `redirect_uri` the login was
-    /// discovered with. A failed callback answers 400 `invalid_request`, or
-    /// 400 with the provider's own error code when it sent one.
+    /// Adds login with an external provider (OpenID Connect, or plain
+    /// OAuth2) at `GET /{name}/login` and `GET /{name}/callback` (`name` is
+    /// the provider's); the callback URL must be the `redirect_uri` the login
+    /// was built with. A failed callback answers 400 `invalid_request`, or
+    /// 400 with the provider's own error code when it sent one. Call once per
+    /// provider.
     #[cfg(feature = "oidc")]
-    pub fn oidc(mut self, login: impl Into<Arc<auth_core::oidc::OidcLogin>>) -> Self {
+    pub fn external_login(mut self, login: impl Into<Arc<auth_core::oidc::ProviderLogin>>) -> Self {
         self.oidc.push(login.into());
         self
     }
@@ -157,7 +158,7 @@ impl AuthRoutes {
         let router = self.oidc.into_iter().fold(router, |router, login| {
             use axum::extract::{Query, State};
             use axum::routing::get;
-            let name = login.provider().name().to_owned();
+            let name = login.name().to_owned();
             let for_callback = Arc::clone(&login);
             router
                 .route(

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use auth_core::oidc::{Callback, LOGIN_TTL, OidcLogin};
-use axum::extract::rejection::QueryRejection;
+use auth_core::oidc::{Callback, LOGIN_TTL, ProviderLogin};
 use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -18,8 +18,8 @@ use crate::source::cookie_token;
 /// The cookie that carries a provider's login secret from `/login` to
 /// `/callback`. `SameSite=Lax`: the callback is a top-level navigation from
 /// the provider's site, which `Strict` would strip the cookie from.
-pub(super) fn login_cookie_name(login: &OidcLogin) -> String {
-    format!("__Host-oidc-{}", login.provider().name())
+pub(super) fn login_cookie_name(login: &ProviderLogin) -> String {
+    format!("__Host-oidc-{}", login.name())
 }
 
 fn login_cookie(name: &str, value: &str, max_age: u64) -> Option<HeaderValue> {
@@ -30,7 +30,7 @@ fn login_cookie(name: &str, value: &str, max_age: u64) -> Option<HeaderValue> {
 }
 
 /// 302 to the provider, with the login cookie.
-pub(super) async fn login(routes: Routes, login: Arc<OidcLogin>) -> Response {
+pub(super) async fn login(routes: Routes, login: Arc<ProviderLogin>) -> Response {
     let start = match login.begin(&routes.authenticator).await {
         Ok(start) => start,
         Err(error) => return routes.error(error).into_response(),
@@ -55,7 +55,7 @@ pub(super) async fn login(routes: Routes, login: Arc<OidcLogin>) -> Response {
 /// the outcome, since a login state is tried once.
 pub(super) async fn callback(
     routes: Routes,
-    login: Arc<OidcLogin>,
+    login: Arc<ProviderLogin>,
     headers: HeaderMap,
     query: Result<Query<Callback>, QueryRejection>,
 ) -> Response {
@@ -68,14 +68,14 @@ pub(super) async fn callback(
                 Ok(done) => {
                     tracing::info!(
                         user = %done.user.id,
-                        provider = login.provider().name(),
+                        provider = login.name(),
                         created = done.created,
                         "external login"
                     );
                     tokens(&routes, &done.tokens)
                 }
                 Err(error) => {
-                    tracing::info!(provider = login.provider().name(), %error, "external login refused");
+                    tracing::info!(provider = login.name(), %error, "external login refused");
                     routes.error(error).into_response()
                 }
             }

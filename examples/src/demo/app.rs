@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use auth_core::flow::FlowConfig;
-use auth_core::oidc::{OidcLogin, OidcProvider};
+use auth_core::oidc::{OidcProvider, ProviderLogin};
 use auth_core::{KeySet, SigningKey, TokenIssuer, Verifier};
 use auth_middleware::{AuthLayer, AuthRoutes, CookieConfig};
 use axum::Router;
@@ -185,7 +185,10 @@ impl App {
 
 /// The provider of `AUTH_DEMO_OIDC_*`, named `oidc`, its callback at
 /// `/auth/oidc/callback` on the app's own origin.
-async fn discover_oidc(provider: &config::OidcConfig, origin: &str) -> Result<OidcLogin, Error> {
+async fn discover_oidc(
+    provider: &config::OidcConfig,
+    origin: &str,
+) -> Result<ProviderLogin, Error> {
     OidcProvider::new(
         "oidc",
         provider.issuer.as_str(),
@@ -248,25 +251,25 @@ async fn load_keys(config: &Config) -> Result<(KeySet, KeyOrigin), Error> {
 /// The whole router. The API routes accept a bearer token or an API key; the
 /// flows under `/auth` a bearer token where they need one (both layers are
 /// optional: each route's extractor or guard decides); the pages use cookies.
-fn router(state: DemoState, api_keys: ApiKeyLookup, oidc: Option<Arc<OidcLogin>>) -> Router {
+fn router(state: DemoState, api_keys: ApiKeyLookup, oidc: Option<Arc<ProviderLogin>>) -> Router {
     let verifier = state.verifier.clone();
     let routes = AuthRoutes::new(state.auth.clone())
         .cookies(state.cookies.clone())
         .allowed_origin(state.origin.as_ref())
         .realm(REALM);
     let flows = match oidc {
-        Some(login) => routes.oidc(login).into_router::<DemoState>(),
+        Some(login) => routes.external_login(login).into_router::<DemoState>(),
         None => routes
             .into_router::<DemoState>()
             .route("/oidc/login", get(api::oidc_not_configured))
             .route("/oidc/callback", get(api::oidc_not_configured)),
     };
     let flows = flows.layer(
-            AuthLayer::new(verifier.clone())
-                .bearer_header()
-                .optional()
-                .realm(REALM),
-        );
+        AuthLayer::new(verifier.clone())
+            .bearer_header()
+            .optional()
+            .realm(REALM),
+    );
     let api = api::router().layer(
         AuthLayer::new(verifier)
             .bearer_header()

@@ -75,7 +75,10 @@ async fn unreachable_stores_and_providers_stop_the_start() {
         ),
         "{message}"
     );
-    assert!(!message.contains("hunter2") && !message.contains('\n'), "{message}");
+    assert!(
+        !message.contains("hunter2") && !message.contains('\n'),
+        "{message}"
+    );
 }
 
 #[tokio::test]
