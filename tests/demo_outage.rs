@@ -18,6 +18,9 @@
 // Test code: a failed step is a failed test, so panicking on it is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+// The relay of the auth-core store tests: the same code, which needs only Tokio.
+#[path = "../auth-core/tests/services/relay.rs"]
+mod relay;
 mod support;
 
 use std::io::Write as _;
@@ -26,9 +29,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 
+use relay::{Relay, via};
 use support::{Demo, Session, free_port, service_url, unique, wait_for};
 
 const PASSWORD: &str = "correct horse battery";
@@ -358,45 +362,6 @@ impl Drop for OwnRedis {
     }
 }
 
-/// A TCP relay to the database that the test can cut and restore.
-struct Relay {
-    port: u16,
-    target: String,
-    task: JoinHandle<()>,
-}
-
-impl Relay {
-    async fn start(port: u16, target: String) -> Relay {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(relay(listener, target.clone()));
-        Relay { port, target, task }
-    }
-
-    /// Cuts every connection and stops listening; returns what restarts it.
-    async fn stop(self) -> (u16, String) {
-        self.task.abort();
-        let _ = self.task.await;
-        (self.port, self.target)
-    }
-}
-
-async fn relay(listener: TcpListener, target: String) {
-    let mut connections = JoinSet::new();
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            continue;
-        };
-        let target = target.clone();
-        connections.spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            }
-        });
-        while connections.try_join_next().is_some() {}
-    }
-}
-
 /// `host:port` of a `postgres://` URL (port 5432 unless given).
 fn server_address(url: &str) -> String {
     let rest = url.split_once("://").unwrap().1;
@@ -407,16 +372,4 @@ fn server_address(url: &str) -> String {
     } else {
         format!("{host_port}:5432")
     }
-}
-
-/// `url` with its host and port replaced by `127.0.0.1:port`.
-fn via(url: &str, port: u16) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let user = authority
-        .rsplit_once('@')
-        .map(|(user, _)| format!("{user}@"))
-        .unwrap_or_default();
-    format!("{scheme}://{user}127.0.0.1:{port}{tail}")
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use auth_core::flow::{FlowConfig, LoginOutcome};
 use auth_core::password::{Argon2Params, PasswordProblem};
 use auth_core::store::{MemoryStore, UserStore};
-use auth_core::{Authenticator, Error, PasswordPolicy};
+use auth_core::{Authenticator, Error, KeySet, PasswordPolicy};
 use common::{PASSWORD, authenticator, authenticator_with, keys, login, register_and_login};
 
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
@@ -304,6 +304,42 @@ async fn an_over_long_password_is_refused_without_hashing() {
     assert_eq!(hasher.pool_stats().completed, before + 1);
 }
 
+/// The cheapest OWASP argon2id configuration: 7 MiB, 5 passes. Stronger
+/// than the cheap test parameters, so a hash made with those is due for a
+/// re-hash under it.
+const OWASP_CHEAPEST: Argon2Params = Argon2Params {
+    memory_kib: 7_168,
+    iterations: 5,
+    parallelism: 1,
+};
+
+/// An authenticator over `store`, signing with `keys`, whose `policy` hashes
+/// with [`OWASP_CHEAPEST`]: the re-hashing counterpart of one built by
+/// [`authenticator_with`] over the same store.
+async fn owasp_authenticator(
+    store: &MemoryStore,
+    keys: &KeySet,
+    policy: PasswordPolicy,
+) -> Authenticator {
+    let policy = policy.argon2(OWASP_CHEAPEST).unwrap();
+    Authenticator::builder(common::issuer(keys), store.clone())
+        .password_policy(policy)
+        .build()
+        .await
+        .unwrap()
+}
+
+/// The PHC string stored for `username`, who must exist and have a password.
+async fn stored_hash(store: &MemoryStore, username: &str) -> String {
+    store
+        .user_by_name(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap()
+}
+
 /// Registers with the cheap test parameters and logs in through an
 /// authenticator whose policy asks for OWASP-strength parameters: the login
 /// succeeds and replaces the stored hash.
@@ -313,27 +349,9 @@ async fn login_rehashes_an_outdated_hash() {
     let keys = keys();
     let old = authenticator_with(&store, &keys, FlowConfig::default()).await;
     old.register("ada", PASSWORD).await.unwrap();
-    let old_phc = store
-        .user_by_name("ada")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
-        .unwrap();
+    let old_phc = stored_hash(&store, "ada").await;
 
-    // The cheapest OWASP configuration: 7 MiB, 5 passes.
-    let strong = PasswordPolicy::default()
-        .argon2(Argon2Params {
-            memory_kib: 7_168,
-            iterations: 5,
-            parallelism: 1,
-        })
-        .unwrap();
-    let new = Authenticator::builder(common::issuer(&keys), store.clone())
-        .password_policy(strong)
-        .build()
-        .await
-        .unwrap();
+    let new = owasp_authenticator(&store, &keys, PasswordPolicy::default()).await;
     assert!(new.password_hasher().needs_rehash(&old_phc));
 
     // A wrong password changes nothing.
@@ -342,24 +360,12 @@ async fn login_rehashes_an_outdated_hash() {
         matches!(result, Err(Error::InvalidCredentials)),
         "{result:?}"
     );
-    let unchanged = store
-        .user_by_name("ada")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
-        .unwrap();
+    let unchanged = stored_hash(&store, "ada").await;
     assert_eq!(unchanged, old_phc);
 
     let result = new.login("ada", PASSWORD, None).await;
     assert!(matches!(result, Ok(LoginOutcome::Tokens(_))), "{result:?}");
-    let new_phc = store
-        .user_by_name("ada")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
-        .unwrap();
+    let new_phc = stored_hash(&store, "ada").await;
     assert_ne!(new_phc, old_phc);
     assert!(new_phc.contains("m=7168,t=5,p=1"), "{new_phc}");
     assert!(!new.password_hasher().needs_rehash(&new_phc));
@@ -367,13 +373,7 @@ async fn login_rehashes_an_outdated_hash() {
     // The new hash verifies, and is not replaced again.
     let result = new.login("ada", PASSWORD, None).await;
     assert!(matches!(result, Ok(LoginOutcome::Tokens(_))), "{result:?}");
-    let kept = store
-        .user_by_name("ada")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
-        .unwrap();
+    let kept = stored_hash(&store, "ada").await;
     assert_eq!(kept, new_phc);
 }
 
@@ -387,38 +387,15 @@ async fn a_password_below_a_raised_minimum_still_logs_in_when_rehashed() {
     let old = authenticator_with(&store, &keys, FlowConfig::default()).await;
     let short = "eight ch";
     old.register("ada", short).await.unwrap();
-    let old_phc = store
-        .user_by_name("ada")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
-        .unwrap();
+    let old_phc = stored_hash(&store, "ada").await;
 
-    let stricter = PasswordPolicy::default()
-        .min_chars(12)
-        .argon2(Argon2Params {
-            memory_kib: 7_168,
-            iterations: 5,
-            parallelism: 1,
-        })
-        .unwrap();
-    let new = Authenticator::builder(common::issuer(&keys), store.clone())
-        .password_policy(stricter)
-        .build()
-        .await
-        .unwrap();
+    let stricter = PasswordPolicy::default().min_chars(12);
+    let new = owasp_authenticator(&store, &keys, stricter).await;
     assert!(new.password_hasher().needs_rehash(&old_phc));
     let result = new.login("ada", short, None).await;
     assert!(matches!(result, Ok(LoginOutcome::Tokens(_))), "{result:?}");
     // It keeps its old hash, and a wrong password is still wrong.
-    let kept = store
-        .user_by_name("ada")
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
-        .unwrap();
+    let kept = stored_hash(&store, "ada").await;
     assert_eq!(kept, old_phc);
     let result = new.login("ada", "eight cx", None).await;
     assert!(

@@ -11,12 +11,9 @@
 // Test helpers, outside `#[test]` functions: a failure should panic right there.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::io::Write as _;
-use std::str::FromStr;
-use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod services;
+
+use std::time::Duration;
 
 use auth_core::Error;
 use auth_core::store::conformance::{self, StoreFactory};
@@ -24,9 +21,11 @@ use auth_core::store::{
     ApiKey, ApiKeyStore, NewUser, OneTimeStore, PostgresStore, Revocation, RevocationStore,
     Rotation, SecretHash, Session, SessionStore, ThrottleStore, TotpState, UserStore,
 };
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use services::postgres::{admin_pool, in_scratch_schema, open, server_address};
+use services::relay::{Relay, via};
+use services::{assert_unavailable, free_port, now};
+use sqlx::postgres::{PgListener, PgPool};
+use tokio::task::JoinSet;
 use zeroize::Zeroizing;
 
 /// Only to keep a broken store from hanging the test run; never reached
@@ -36,80 +35,7 @@ const HANG_GUARD: Duration = Duration::from_secs(60);
 /// `DATABASE_URL`, or `None` (after one line on stderr) when it is not set
 /// and the services are not required.
 fn database_url() -> Option<String> {
-    if let Some(url) = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("AUTH_TEST_REQUIRE_SERVICES").as_deref() != Ok("1"),
-        "AUTH_TEST_REQUIRE_SERVICES=1 but DATABASE_URL is not set: \
-         the PostgreSQL store tests need a server"
-    );
-    static SKIP: Once = Once::new();
-    SKIP.call_once(|| {
-        // Straight to stderr: the test harness would swallow `eprintln!`.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipping PostgreSQL store tests: DATABASE_URL is not set"
-        );
-    });
-    None
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap()
-}
-
-/// A schema name no other test (or earlier run) uses.
-fn fresh_schema() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("auth_test_{}_{nanos}_{n}", std::process::id())
-}
-
-async fn admin_pool(url: &str) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("the PostgreSQL server at DATABASE_URL is unreachable: {e}"))
-}
-
-async fn open(url: &str, schema: &str) -> PostgresStore {
-    PostgresStore::connect_with_schema(url, schema)
-        .await
-        .unwrap_or_else(|e| panic!("PostgresStore::connect_with_schema failed: {e}"))
-}
-
-/// Runs `body` with a fresh schema name, then drops the schema, whether
-/// `body` passed or panicked.
-async fn in_scratch_schema<Fut>(url: &str, body: impl FnOnce(String, String) -> Fut)
-where
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let admin = admin_pool(url).await;
-    let schema = fresh_schema();
-    let outcome = tokio::spawn(body(url.to_owned(), schema.clone())).await;
-    sqlx::query(&format!(r#"DROP SCHEMA IF EXISTS "{schema}" CASCADE"#))
-        .execute(&admin)
-        .await
-        .unwrap();
-    if let Err(error) = outcome {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("the test task did not finish: {error}"),
-        }
-    }
+    services::database_url("PostgreSQL store tests")
 }
 
 /// Rows in `table` of `schema`.
@@ -475,18 +401,12 @@ async fn revocations_are_announced_to_listeners() {
     .await;
 }
 
-/// A port nothing listens on.
-async fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 #[tokio::test]
 async fn an_unreachable_server_is_store_unavailable_at_once() {
     // Needs no server, so it runs without DATABASE_URL too.
     let url = format!(
         "postgres://auth:s3cret-password@127.0.0.1:{}/app",
-        closed_port().await
+        free_port()
     );
     let started = tokio::time::timeout(HANG_GUARD, PostgresStore::connect(&url))
         .await
@@ -511,67 +431,11 @@ async fn an_unreachable_server_is_store_unavailable_at_once() {
     assert!(matches!(refused, Err(Error::StoreUnavailable(_))));
 }
 
-/// A TCP relay to the database that the test can cut and restore, as a
-/// network outage or a database restart would.
-struct Relay {
-    port: u16,
-    target: String,
-    task: JoinHandle<()>,
-}
-
-impl Relay {
-    async fn start(port: u16, target: String) -> Relay {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(relay(listener, target.clone()));
-        Relay { port, target, task }
-    }
-
-    /// Cuts every connection and stops listening; returns what restarts it.
-    async fn stop(self) -> (u16, String) {
-        // Dropping the accept task drops its `JoinSet`, which aborts every
-        // connection task and so closes both ends of each connection.
-        self.task.abort();
-        let _ = self.task.await;
-        (self.port, self.target)
-    }
-}
-
-async fn relay(listener: TcpListener, target: String) {
-    let mut connections = JoinSet::new();
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            continue;
-        };
-        let target = target.clone();
-        connections.spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            }
-        });
-        while connections.try_join_next().is_some() {}
-    }
-}
-
-/// `url` with its host and port replaced by `127.0.0.1:port`.
-fn via(url: &str, port: u16) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let user = authority
-        .rsplit_once('@')
-        .map(|(user, _)| format!("{user}@"))
-        .unwrap_or_default();
-    format!("{scheme}://{user}127.0.0.1:{port}{tail}")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
     let Some(url) = database_url() else { return };
     in_scratch_schema(&url, |url, schema| async move {
-        let options = PgConnectOptions::from_str(&url).unwrap();
-        let target = format!("{}:{}", options.get_host(), options.get_port());
-        let relay = Relay::start(0, target).await;
+        let relay = Relay::start(0, server_address(&url)).await;
         let store = open(&via(&url, relay.port), &schema).await;
         let user = store
             .create_user(NewUser {
@@ -605,26 +469,10 @@ async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
         })
         .await
         .expect("operations during an outage must fail, not hang");
-        assert!(
-            matches!(down.0, Err(Error::StoreUnavailable(_))),
-            "{:?}",
-            down.0
-        );
-        assert!(
-            matches!(down.1, Err(Error::StoreUnavailable(_))),
-            "{:?}",
-            down.1
-        );
-        assert!(
-            matches!(down.2, Err(Error::StoreUnavailable(_))),
-            "{:?}",
-            down.2
-        );
-        assert!(
-            matches!(down.3, Err(Error::StoreUnavailable(_))),
-            "{:?}",
-            down.3
-        );
+        assert_unavailable("user_by_name", down.0);
+        assert_unavailable("rotate_refresh", down.1);
+        assert_unavailable("revoke", down.2);
+        assert_unavailable("use_once", down.3);
 
         let _relay = Relay::start(port, target).await;
         assert_eq!(

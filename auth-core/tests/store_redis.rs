@@ -11,11 +11,9 @@
 // Test helpers, outside `#[test]` functions: a failure should panic right there.
 #![allow(clippy::unwrap_used)]
 
+mod services;
+
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use auth_core::Error;
@@ -25,63 +23,20 @@ use auth_core::store::{
     SecretHash, Session, SessionStore, ThrottleStore, UserStore, decode_revocation_message,
 };
 use redis::AsyncCommands as _;
+use services::own_redis::OwnRedis;
+use services::redis_prefix::{Cleanup, connect, unique_prefix};
+use services::{assert_unavailable, free_port, now};
 
-/// Whether a missing Redis must fail the tests rather than skip them.
-fn services_required() -> bool {
-    std::env::var("AUTH_TEST_REQUIRE_SERVICES").as_deref() == Ok("1")
-}
-
-/// Prints `line` once per test run, past the test harness' capture, so a
-/// skip is visible without `--nocapture`.
-fn say_once(once: &'static Once, line: &str) {
-    once.call_once(|| {
-        let _ = writeln!(std::io::stderr(), "{line}");
-    });
-}
-
-/// The Redis to test against, or `None` (skip) when `REDIS_URL` is unset.
+/// `REDIS_URL`, or `None` (after one line on stderr) when it is not set and
+/// the services are not required.
 fn redis_url() -> Option<String> {
-    static SKIP: Once = Once::new();
-    match std::env::var("REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if services_required() => {
-            panic!(
-                "REDIS_URL is not set, and AUTH_TEST_REQUIRE_SERVICES=1 requires the Redis store tests"
-            )
-        }
-        _ => {
-            say_once(&SKIP, "skipping Redis store tests: REDIS_URL is not set");
-            None
-        }
-    }
-}
-
-/// A key prefix no other run uses, so leftovers never interfere.
-fn unique_prefix() -> String {
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).unwrap();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("auth-test-{hex}:")
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap()
+    services::redis_url("Redis store tests")
 }
 
 fn hash(label: &str) -> SecretHash {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).unwrap();
     SecretHash::of(label, &bytes)
-}
-
-async fn connect(url: &str, prefix: &str) -> RedisStore {
-    match RedisStore::connect(url).await {
-        Ok(store) => store.with_prefix(prefix),
-        Err(error) => panic!("Redis at REDIS_URL is unreachable: {error}"),
-    }
 }
 
 /// A plain connection for inspecting and tampering with what the store wrote.
@@ -99,52 +54,6 @@ async fn keys_under(
     prefix: &str,
 ) -> Vec<String> {
     connection.keys(format!("{prefix}*")).await.unwrap()
-}
-
-/// Deletes what a test wrote when dropped, failed tests included (users
-/// and API keys never expire by themselves).
-struct Cleanup {
-    url: String,
-    prefixes: Mutex<Vec<String>>,
-}
-
-impl Cleanup {
-    fn new(url: &str) -> Self {
-        Self {
-            url: url.to_owned(),
-            prefixes: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Registers `prefix`; returns it.
-    fn add(&self, prefix: String) -> String {
-        self.prefixes.lock().unwrap().push(prefix.clone());
-        prefix
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let Ok(mut connection) =
-            redis::Client::open(self.url.as_str()).and_then(|client| client.get_connection())
-        else {
-            return;
-        };
-        let prefixes = self
-            .prefixes
-            .get_mut()
-            .map(std::mem::take)
-            .unwrap_or_default();
-        for prefix in prefixes {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{prefix}*"))
-                .query(&mut connection)
-                .unwrap_or_default();
-            for key in keys {
-                let _: redis::RedisResult<i64> = redis::cmd("DEL").arg(key).query(&mut connection);
-            }
-        }
-    }
 }
 
 /// Makes stores on the `REDIS_URL` Redis, each under its own prefix.
@@ -391,15 +300,6 @@ async fn revocations_are_published_merged_with_earlier_ones() {
     ));
 }
 
-/// A port nothing listens on (free a moment ago).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Fails the test if `operation` hangs: the store must answer, not wait forever.
 async fn answers<T>(what: &str, operation: impl Future<Output = T>) -> T {
     match tokio::time::timeout(Duration::from_secs(30), operation).await {
@@ -423,75 +323,6 @@ async fn a_closed_port_is_store_unavailable() {
         }
         Err(other) => panic!("a closed port must be StoreUnavailable, got {other}"),
         Ok(_) => panic!("nothing listens on the port, yet the store connected"),
-    }
-}
-
-/// A `redis-server` of the test's own, on a free port, killed when dropped.
-struct OwnRedis {
-    port: u16,
-    child: Child,
-}
-
-impl OwnRedis {
-    /// Starts one, or `None` (skip) when `redis-server` is not installed.
-    async fn start(port: u16) -> Option<Self> {
-        static SKIP: Once = Once::new();
-        let spawned = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn();
-        let child = match spawned {
-            Ok(child) => child,
-            Err(error) if services_required() => {
-                panic!("AUTH_TEST_REQUIRE_SERVICES=1 and redis-server cannot be started: {error}")
-            }
-            Err(_) => {
-                say_once(
-                    &SKIP,
-                    "skipping Redis outage tests: redis-server is not installed",
-                );
-                return None;
-            }
-        };
-        let server = Self { port, child };
-        // Readiness: a bounded wait for the first PONG.
-        for _ in 0..200 {
-            let pong = redis::Client::open(server.url().as_str())
-                .and_then(|client| client.get_connection_with_timeout(Duration::from_millis(200)))
-                .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
-            if pong.is_ok() {
-                return Some(server);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server on port {port} did not start");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal} failed");
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn assert_unavailable<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) {
-    match result {
-        Err(Error::StoreUnavailable(_)) => {}
-        other => panic!("{what} while Redis is down must be StoreUnavailable, got {other:?}"),
     }
 }
 

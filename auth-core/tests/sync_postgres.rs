@@ -12,199 +12,35 @@
 // Test helpers, outside `#[test]` functions: a failure should panic right there.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::io::Write as _;
-use std::str::FromStr;
-use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod services;
 
-use auth_core::store::{
-    ApiKey, ApiKeyIndex, ApiKeyStore, ApiKeyView, PostgresStore, Revocation, RevocationStore,
-    SecretHash, StateSync, StoreEvent, SyncHandle,
+use std::time::Duration;
+
+use auth_core::store::{ApiKey, ApiKeyStore, ApiKeyView, Revocation, RevocationStore, StoreEvent};
+use auth_core::{RevocationQuery, RevocationView, TokenRejection};
+use services::postgres::{in_scratch_schema, open, server_address};
+use services::relay::{Relay, via};
+use services::sync::{
+    HANG_GUARD, Instance, RECOVERY_GUARD, assert_revocation_propagates, issuer_over, new_key,
+    random_hash, revoked_jti, wait_at_most, wait_until,
 };
-use auth_core::{
-    Algorithm, KeySet, RevocationList, RevocationQuery, RevocationView, TokenIssuer,
-    TokenRejection, TokenRequest,
-};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use services::{now, report};
 
-/// Only to keep a broken sync from hanging the run; never reached when it works.
-const HANG_GUARD: Duration = Duration::from_secs(5);
-/// Reconnecting goes through a backoff of up to 2 s, and the first command
-/// on a re-established connection may fail once more: a looser guard.
-const RECOVERY_GUARD: Duration = Duration::from_secs(20);
-/// What the issue promises: a revocation on one instance is seen by every
-/// other within this.
-const PROPAGATION_PROMISE: Duration = Duration::from_secs(1);
-
+/// `DATABASE_URL`, or `None` (after one line on stderr) when it is not set
+/// and the services are not required.
 fn database_url() -> Option<String> {
-    if let Some(url) = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("AUTH_TEST_REQUIRE_SERVICES").as_deref() != Ok("1"),
-        "AUTH_TEST_REQUIRE_SERVICES=1 but DATABASE_URL is not set: \
-         the PostgreSQL sync tests need a server"
-    );
-    static SKIP: Once = Once::new();
-    SKIP.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipping PostgreSQL sync tests: DATABASE_URL is not set"
-        );
-    });
-    None
-}
-
-/// Printed past the test harness' capture: the measured delays.
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap()
-}
-
-fn fresh_schema() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("auth_sync_{}_{nanos}_{n}", std::process::id())
-}
-
-/// Runs `body` with a fresh schema name, then drops the schema, whether
-/// `body` passed or panicked.
-async fn in_scratch_schema<Fut>(url: &str, body: impl FnOnce(String, String) -> Fut)
-where
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("the PostgreSQL server at DATABASE_URL is unreachable: {e}"));
-    let schema = fresh_schema();
-    let outcome = tokio::spawn(body(url.to_owned(), schema.clone())).await;
-    sqlx::query(&format!(r#"DROP SCHEMA IF EXISTS "{schema}" CASCADE"#))
-        .execute(&admin)
-        .await
-        .unwrap();
-    if let Err(error) = outcome {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("the test task did not finish: {error}"),
-        }
-    }
-}
-
-fn random_hash() -> SecretHash {
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).unwrap();
-    SecretHash::of("sync-test", &secret)
-}
-
-fn new_key(owner: &str) -> ApiKey {
-    let hash = random_hash();
-    ApiKey {
-        id: format!("key-{}", &hash.to_hex()[..16]),
-        user_id: owner.to_owned(),
-        name: "ci".to_owned(),
-        hash,
-        created_at: now(),
-    }
-}
-
-/// One app instance: its own pool, views and sync task.
-struct Instance {
-    store: PostgresStore,
-    revocations: RevocationList,
-    api_keys: ApiKeyIndex,
-    sync: SyncHandle,
-}
-
-impl Instance {
-    async fn start(url: &str, schema: &str) -> Instance {
-        let store = PostgresStore::connect_with_schema(url, schema)
-            .await
-            .unwrap_or_else(|e| panic!("PostgresStore::connect_with_schema failed: {e}"));
-        let revocations = RevocationList::new();
-        let api_keys = ApiKeyIndex::new();
-        let sync = store.spawn_sync(revocations.clone(), api_keys.clone());
-        let instance = Instance {
-            store,
-            revocations,
-            api_keys,
-            sync,
-        };
-        wait_at_most(RECOVERY_GUARD, "the first load", || {
-            instance.sync.last_synced().is_some()
-        })
-        .await;
-        instance
-    }
-}
-
-/// Polls `done` every 20 ms until it holds; returns how long that took.
-async fn wait_until(what: &str, done: impl Fn() -> bool) -> Duration {
-    wait_at_most(HANG_GUARD, what, done).await
-}
-
-async fn wait_at_most(guard: Duration, what: &str, done: impl Fn() -> bool) -> Duration {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < guard, "{what} never happened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    started.elapsed()
-}
-
-fn revoked_jti(view: &RevocationList, jti: &str) -> bool {
-    view.is_revoked(&RevocationQuery {
-        jti,
-        sid: None,
-        sub: "nobody",
-        iat: 0,
-    })
+    services::database_url("PostgreSQL sync tests")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_on_one_instance_reach_the_others_views() {
     let Some(url) = database_url() else { return };
     in_scratch_schema(&url, |url, schema| async move {
-        let a = Instance::start(&url, &schema).await;
-        let b = Instance::start(&url, &schema).await;
+        let a = Instance::start(open(&url, &schema).await).await;
+        let b = Instance::start(open(&url, &schema).await).await;
 
         let jti = format!("jti-{schema}");
-        let written = Instant::now();
-        a.store
-            .revoke(&Revocation::Token {
-                jti: jti.clone(),
-                expires_at: now() + 600,
-            })
-            .await
-            .unwrap();
-        let write = written.elapsed();
-        let delay = wait_until("the revocation on B", || revoked_jti(&b.revocations, &jti)).await;
-        report(&format!(
-            "postgres: revocation written on A in {write:?}, seen on B {delay:?} later"
-        ));
-        assert!(
-            write + delay <= PROPAGATION_PROMISE,
-            "a revocation must reach the other instances within 1 s"
-        );
+        assert_revocation_propagates("postgres", &a, &b, &jti).await;
         assert!(revoked_jti(&a.revocations, &jti));
 
         let key = new_key("owner");
@@ -238,9 +74,7 @@ async fn writes_on_one_instance_reach_the_others_views() {
 async fn notices_of_other_schemas_and_strangers_are_skipped() {
     let Some(url) = database_url() else { return };
     in_scratch_schema(&url, |url, schema| async move {
-        let store = PostgresStore::connect_with_schema(&url, &schema)
-            .await
-            .unwrap();
+        let store = open(&url, &schema).await;
         let hash = random_hash();
         let created = format!(
             r#"{{"schema":"{schema}","event":"apikey_created","id":"k","user_id":"u","name":"n","hash":"{}","created_at":5}}"#,
@@ -294,9 +128,7 @@ async fn notices_of_other_schemas_and_strangers_are_skipped() {
 async fn a_new_instance_loads_what_is_in_force_at_start() {
     let Some(url) = database_url() else { return };
     in_scratch_schema(&url, |url, schema| async move {
-        let writer = PostgresStore::connect_with_schema(&url, &schema)
-            .await
-            .unwrap();
+        let writer = open(&url, &schema).await;
         let at = now();
         writer
             .revoke(&Revocation::Session {
@@ -311,7 +143,7 @@ async fn a_new_instance_loads_what_is_in_force_at_start() {
         writer.create_api_key(&deleted).await.unwrap();
         assert!(writer.revoke_api_key("owner", &deleted.id).await.unwrap());
 
-        let late = Instance::start(&url, &schema).await;
+        let late = Instance::start(open(&url, &schema).await).await;
         assert!(late.revocations.is_revoked(&RevocationQuery {
             jti: "any",
             sid: Some("sid-1"),
@@ -325,77 +157,14 @@ async fn a_new_instance_loads_what_is_in_force_at_start() {
     .await;
 }
 
-/// A TCP relay to the database that the test can cut and restore.
-struct Relay {
-    port: u16,
-    target: String,
-    task: JoinHandle<()>,
-}
-
-impl Relay {
-    async fn start(port: u16, target: String) -> Relay {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(relay(listener, target.clone()));
-        Relay { port, target, task }
-    }
-
-    /// Cuts every connection and stops listening; returns what restarts it.
-    async fn stop(self) -> (u16, String) {
-        self.task.abort();
-        let _ = self.task.await;
-        (self.port, self.target)
-    }
-}
-
-async fn relay(listener: TcpListener, target: String) {
-    let mut connections = JoinSet::new();
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            continue;
-        };
-        let target = target.clone();
-        connections.spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            }
-        });
-        while connections.try_join_next().is_some() {}
-    }
-}
-
-/// `url` with its host and port replaced by `127.0.0.1:port`.
-fn via(url: &str, port: u16) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let user = authority
-        .rsplit_once('@')
-        .map(|(user, _)| format!("{user}@"))
-        .unwrap_or_default();
-    format!("{scheme}://{user}127.0.0.1:{port}{tail}")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_views_go_stale_while_the_database_is_cut_off_and_recover_after() {
     let Some(url) = database_url() else { return };
     in_scratch_schema(&url, |url, schema| async move {
-        let options = PgConnectOptions::from_str(&url).unwrap();
-        let target = format!("{}:{}", options.get_host(), options.get_port());
-        let relay = Relay::start(0, target).await;
-        let instance = Instance::start(&via(&url, relay.port), &schema).await;
+        let relay = Relay::start(0, server_address(&url)).await;
+        let instance = Instance::start(open(&via(&url, relay.port), &schema).await).await;
         let max_age = Duration::from_millis(1500);
-        let issuer = TokenIssuer::new(
-            KeySet::generate(Algorithm::EdDSA).unwrap(),
-            "https://id",
-            "api",
-        )
-        .revocation_list(instance.revocations.clone());
-        let verifier = issuer.verifier().max_revocation_staleness(max_age);
-        let token = issuer
-            .issue(&TokenRequest::new("user-1"))
-            .unwrap()
-            .access_token;
+        let (_issuer, verifier, token) = issuer_over(&instance, max_age);
         assert!(verifier.verify(&token).is_ok());
 
         let (port, target) = relay.stop().await;
@@ -422,9 +191,7 @@ async fn the_views_go_stale_while_the_database_is_cut_off_and_recover_after() {
         let claims = verifier.verify(&token).unwrap();
         // A revocation written by another instance, straight to the
         // database, reaches the recovered sync.
-        let other = PostgresStore::connect_with_schema(&url, &schema)
-            .await
-            .unwrap();
+        let other = open(&url, &schema).await;
         other
             .revoke(&Revocation::Token {
                 jti: claims.jti.clone(),

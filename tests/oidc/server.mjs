@@ -1,5 +1,6 @@
 // A real OpenID Connect provider (oidc-provider, OpenID Certified) for the
-// login tests. Started by tests/demo_oidc.rs:
+// login tests and the remote-key tests. Started by tests/demo_oidc.rs and
+// tests/oidc_remote_jwks.rs:
 //
 //   node tests/oidc/server.mjs <redirect_uri>
 //
@@ -18,10 +19,30 @@
 // Accounts: `alice` and `bob` are ordinary users. `tampered` is a user whose
 // id_tokens leave the token endpoint with a corrupted signature, so a test can
 // show that the relying party refuses an id_token that does not verify.
-import { generateKeyPairSync } from 'node:crypto';
+//
+// For the remote-key tests (an API that accepts this provider's access
+// tokens), a machine client, `api-client` / `api-secret`, gets JWT access
+// tokens (RFC 9068, `typ: at+jwt`) by the client_credentials grant with a
+// `resource` parameter (RFC 8707):
+//
+// - `urn:auth-toolkit:test-api`: audience `urn:auth-toolkit:test-api`, RS256;
+// - `urn:auth-toolkit:test-api:es256`: the same audience, signed ES256;
+// - `urn:auth-toolkit:other-api`: another API's audience, for refusals.
+//
+// Test-only control endpoints (outside the provider's own routes):
+//
+// - `POST /_test/rotate`: the provider rotates its keys as a real one would,
+//   without changing its issuer URL: new keys with new kids replace the old
+//   ones, which are withdrawn from the JWK Set. The whole Provider instance is
+//   replaced (oidc-provider reads its keys once, at construction), so its
+//   in-memory state (login sessions, grants) starts empty; the login tests
+//   never rotate. Answers `{"kids": [...]}`, the new kids.
+// - `GET /_test/jwks-fetches`: `{"count": N}`, how many times the JWK Set
+//   (the discovery document's `jwks_uri`) was requested since the start.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const redirectUri = process.argv[2] ?? process.env.OIDC_REDIRECT_URI;
 if (!redirectUri) {
@@ -29,15 +50,22 @@ if (!redirectUri) {
   process.exit(2);
 }
 
-function signingKey(type, options, alg) {
+function signingKey(type, options, alg, tag) {
   const { privateKey } = generateKeyPairSync(type, options);
-  return { ...privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid: `${alg.toLowerCase()}-key` };
+  return { ...privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid: `${alg.toLowerCase()}-${tag}` };
 }
 
-const keys = [
-  signingKey('rsa', { modulusLength: 2048 }, 'RS256'),
-  signingKey('ec', { namedCurve: 'P-256' }, 'ES256'),
-];
+// Every generation of keys has kids of its own: a rotation must show up to
+// the relying party as kids it has never seen.
+let generation = 0;
+function freshKeys() {
+  generation += 1;
+  const tag = `${generation}-${randomBytes(4).toString('hex')}`;
+  return [
+    signingKey('rsa', { modulusLength: 2048 }, 'RS256', tag),
+    signingKey('ec', { namedCurve: 'P-256' }, 'ES256', tag),
+  ];
+}
 
 const accounts = {
   alice: { preferred_username: 'alice', name: 'Alice Example', email: 'alice@example.test', email_verified: true },
@@ -55,44 +83,83 @@ const client = (clientId, alg) => ({
   id_token_signed_response_alg: alg,
 });
 
-const server = createServer();
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
-  const provider = new Provider(issuer, {
-    clients: [client('test-client', 'RS256'), client('test-client-es256', 'ES256')],
-    jwks: { keys },
-    pkce: { required: () => true },
-    features: { devInteractions: { enabled: true } },
-    claims: {
-      openid: ['sub'],
-      profile: ['preferred_username', 'name'],
-      email: ['email', 'email_verified'],
+// A machine client: no redirect URIs, no user, client_credentials only.
+const apiClient = {
+  client_id: 'api-client',
+  client_secret: 'api-secret',
+  redirect_uris: [],
+  grant_types: ['client_credentials'],
+  response_types: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+
+const TEST_API = 'urn:auth-toolkit:test-api';
+const OTHER_API = 'urn:auth-toolkit:other-api';
+// resource indicator -> what the provider knows of that resource server.
+const resourceServers = {
+  [TEST_API]: { audience: TEST_API, alg: 'RS256' },
+  [`${TEST_API}:es256`]: { audience: TEST_API, alg: 'ES256' },
+  [OTHER_API]: { audience: OTHER_API, alg: 'RS256' },
+};
+
+// A fresh configuration per Provider: oidc-provider takes ownership of the
+// object it is given (it deletes `clients` from it, for one).
+const configuration = (keys) => ({
+  clients: [client('test-client', 'RS256'), client('test-client-es256', 'ES256'), apiClient],
+  jwks: { keys },
+  pkce: { required: () => true },
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      // Only for an explicit `resource`: the login clients ask for none and
+      // keep their opaque, userinfo-only access tokens.
+      async getResourceServerInfo(ctx, resourceIndicator) {
+        const server = resourceServers[resourceIndicator];
+        if (!server) throw new errors.InvalidTarget();
+        return {
+          audience: server.audience,
+          scope: 'api:read api:write',
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: 600,
+          jwt: { sign: { alg: server.alg } },
+        };
+      },
     },
-    // Keys for the provider's own cookies (its login session), not ours.
-    cookies: { keys: ['oidc-test-cookie-key'] },
-    async findAccount(ctx, id) {
-      const claims = accounts[id];
-      if (!claims) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, ...claims }) };
-    },
-    // A first-party client: consent is implied, so no consent page.
-    async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId
-        || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      const grant = new ctx.oidc.provider.Grant({
-        clientId: ctx.oidc.client.clientId,
-        accountId: ctx.oidc.session.accountId,
-      });
-      grant.addOIDCScope('openid profile email');
-      await grant.save();
-      return grant;
-    },
-  });
+  },
+  claims: {
+    openid: ['sub'],
+    profile: ['preferred_username', 'name'],
+    email: ['email', 'email_verified'],
+  },
+  // Keys for the provider's own cookies (its login session), not ours.
+  cookies: { keys: ['oidc-test-cookie-key'] },
+  async findAccount(ctx, id) {
+    const claims = accounts[id];
+    if (!claims) return undefined;
+    return { accountId: id, claims: async () => ({ sub: id, ...claims }) };
+  },
+  // A first-party client: consent is implied, so no consent page.
+  async loadExistingGrant(ctx) {
+    const grantId = ctx.oidc.result?.consent?.grantId
+      || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+    const grant = new ctx.oidc.provider.Grant({
+      clientId: ctx.oidc.client.clientId,
+      accountId: ctx.oidc.session.accountId,
+    });
+    grant.addOIDCScope('openid profile email');
+    await grant.save();
+    return grant;
+  },
+});
+
+function provider(issuer, keys) {
+  const instance = new Provider(issuer, configuration(keys));
 
   // The `tampered` account: flip the signature of its id_tokens.
-  provider.use(async (ctx, next) => {
+  instance.use(async (ctx, next) => {
     await next();
     const idToken = ctx.path === '/token' && ctx.body?.id_token;
     if (typeof idToken !== 'string') return;
@@ -104,7 +171,41 @@ server.listen(0, '127.0.0.1', () => {
     ctx.body = { ...ctx.body, id_token: `${header}.${payload}.${bytes.toString('base64url')}` };
   });
 
-  server.on('request', provider.callback());
+  return { handle: instance.callback(), jwksPath: instance.pathFor('jwks') };
+}
+
+function json(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+const server = createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  let keys = freshKeys();
+  // Every request goes to the current instance: a rotation swaps it, and
+  // the issuer URL stays the same.
+  let current = provider(issuer, keys);
+  let jwksFetches = 0;
+
+  server.on('request', (req, res) => {
+    const { pathname } = new URL(req.url, issuer);
+    if (pathname === '/_test/rotate' && req.method === 'POST') {
+      keys = freshKeys();
+      current = provider(issuer, keys);
+      json(res, 200, { kids: keys.map((key) => key.kid) });
+      return;
+    }
+    if (pathname === '/_test/jwks-fetches' && req.method === 'GET') {
+      json(res, 200, { count: jwksFetches });
+      return;
+    }
+    if (pathname === current.jwksPath && req.method === 'GET') {
+      jwksFetches += 1;
+    }
+    current.handle(req, res);
+  });
   console.log(`listening ${issuer}`);
 });
 

@@ -32,13 +32,25 @@ async fn start<S: SessionStore + ?Sized>(store: &S) -> (Session, SecretHash) {
     (session, refresh)
 }
 
+/// Presents `presented` now, for `next` valid for [`TTL`].
 async fn rotate<S: SessionStore + ?Sized>(
     store: &S,
     presented: &SecretHash,
     next: &SecretHash,
 ) -> Rotation {
+    rotate_at(store, presented, next, now(), now() + TTL).await
+}
+
+/// Presents `presented` at `at`, for `next` valid until `expires_at`.
+async fn rotate_at<S: SessionStore + ?Sized>(
+    store: &S,
+    presented: &SecretHash,
+    next: &SecretHash,
+    at: i64,
+    expires_at: i64,
+) -> Rotation {
     store
-        .rotate_refresh(presented, next, now(), now() + TTL)
+        .rotate_refresh(presented, next, at, expires_at)
         .await
         .must("rotate_refresh")
 }
@@ -164,19 +176,13 @@ pub async fn rotation_expired_token_is_invalid<S: Store>(store: Arc<S>) {
         .await
         .must("create_session");
     let next = random_hash();
-    let rotation = store
-        .rotate_refresh(&first, &next, at + 100, at + 300)
-        .await
-        .must("rotate_refresh");
+    let rotation = rotate_at(&*store, &first, &next, at + 100, at + 300).await;
     assert_eq!(
         rotation,
         Rotation::Invalid,
         "a refresh token presented at its expiry must be Invalid"
     );
-    let rotation = store
-        .rotate_refresh(&first, &next, at + 99, at + 300)
-        .await
-        .must("rotate_refresh");
+    let rotation = rotate_at(&*store, &first, &next, at + 99, at + 300).await;
     assert_eq!(
         rotation,
         Rotation::Rotated(session.clone()),
@@ -184,19 +190,13 @@ pub async fn rotation_expired_token_is_invalid<S: Store>(store: Arc<S>) {
     );
     // At its expiry `first` is retired and expired: presenting it proves nothing.
     let third = random_hash();
-    let rotation = store
-        .rotate_refresh(&first, &third, at + 100, at + 400)
-        .await
-        .must("rotate_refresh");
+    let rotation = rotate_at(&*store, &first, &third, at + 100, at + 400).await;
     assert_eq!(
         rotation,
         Rotation::Invalid,
         "an expired retired token must be Invalid, not Reused"
     );
-    let rotation = store
-        .rotate_refresh(&next, &third, at + 150, at + 400)
-        .await
-        .must("rotate_refresh");
+    let rotation = rotate_at(&*store, &next, &third, at + 150, at + 400).await;
     assert_eq!(
         rotation,
         Rotation::Rotated(session),
