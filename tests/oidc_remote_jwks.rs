@@ -68,17 +68,11 @@ impl Idp {
         // The login clients need a redirect URI; no login happens here.
         let provider = Provider::start("http://127.0.0.1:9/unused-callback").await;
         let http = reqwest::Client::new();
-        let discovery: Value = http
-            .get(format!(
-                "{}/.well-known/openid-configuration",
-                provider.issuer
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let discovery = get_json(
+            &http,
+            &format!("{}/.well-known/openid-configuration", provider.issuer),
+        )
+        .await;
         assert_eq!(discovery["issuer"], provider.issuer.as_str());
         assert!(
             discovery["grant_types_supported"]
@@ -140,29 +134,13 @@ impl Idp {
 
     /// How many times the provider has served its JWK Set.
     async fn jwks_fetches(&self) -> u64 {
-        let body: Value = self
-            .http
-            .get(format!("{}/_test/jwks-fetches", self.issuer()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = get_json(&self.http, &format!("{}/_test/jwks-fetches", self.issuer())).await;
         body["count"].as_u64().unwrap()
     }
 
     /// The kids the provider publishes now (itself one JWK Set fetch).
     async fn published_kids(&self) -> Vec<String> {
-        let set: Value = self
-            .http
-            .get(&self.jwks_uri)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let set = get_json(&self.http, &self.jwks_uri).await;
         set["keys"]
             .as_array()
             .unwrap()
@@ -170,6 +148,11 @@ impl Idp {
             .map(|key| key["kid"].as_str().unwrap().to_owned())
             .collect()
     }
+}
+
+/// `GET url` answered with JSON.
+async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 /// Our API: one route that answers the caller's claims, behind `AuthLayer`,
