@@ -156,7 +156,7 @@ async fn prepare(name: &'static str, store: impl Store) -> Subject {
     );
     assert_eq!(auth.revocations().len(), 3 * REVOKED_PER_KIND, "{name}");
 
-    auth.register(USERNAME, PASSWORD).await.unwrap();
+    auth.register(USERNAME, PASSWORD, None).await.unwrap();
     let mut sessions = Vec::new();
     for _ in 0..=CONCURRENT_SESSIONS {
         match auth.login(USERNAME, PASSWORD, None).await.unwrap() {
@@ -225,7 +225,7 @@ fn bench_verify(c: &mut Criterion, subjects: &[Subject]) {
 /// Refreshes `rotations` times in a row from `token`; returns the last token.
 async fn rotate(auth: Authenticator, mut token: RefreshToken, rotations: u64) -> RefreshToken {
     for _ in 0..rotations {
-        let pair = auth.refresh(token.expose()).await.unwrap();
+        let pair = auth.refresh(token.expose(), None).await.unwrap();
         token = black_box(pair).refresh;
     }
     token

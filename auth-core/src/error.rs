@@ -125,6 +125,16 @@ pub enum Error {
     /// The hashing pool is shut down or its worker panicked.
     #[error("password hashing pool unavailable")]
     HashingPool,
+    /// The password hasher's queue is full: the check was refused at once
+    /// rather than queued behind a flood (HTTP 503, retry shortly).
+    #[error("the password hasher is saturated; retry shortly")]
+    Overloaded,
+    /// The user already has the most live API keys allowed.
+    #[error("at most {max} live API keys per user")]
+    TooManyApiKeys {
+        /// The limit.
+        max: usize,
+    },
     /// TOTP cannot be set up as configured or for this account: the reason
     /// names the rule (digits, step, issuer or account name, secret length).
     #[error("TOTP cannot be set up: {0}")]

@@ -37,6 +37,7 @@ pub mod mfa;
 pub mod oidc;
 pub mod password;
 mod random;
+mod sealing;
 #[cfg(feature = "remote-jwks")]
 pub mod remote;
 pub mod revocation;
@@ -50,8 +51,9 @@ pub use keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
 pub use mfa::{CodeSender, OneTimeCodes, RecoveryCodes, Totp};
 pub use password::{PasswordHasher, PasswordPolicy};
 pub use revocation::{RevocationList, RevocationQuery, RevocationView};
+pub use sealing::{SERVER_SECRET_FILE, ServerSecret};
 pub use store::{MemoryStore, Store};
 pub use token::{
     AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest,
-    TokenVerifier, TrustedIssuers, Validation, Verifier,
+    TokenVerifier, Trust, TrustedIssuers, Validation, Verifier,
 };

@@ -18,15 +18,10 @@ use common::{PASSWORD, authenticator, authenticator_with, keys, login, register_
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
 const OTHER_CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 20));
 
-fn is_base64url(text: &str) -> bool {
-    text.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn register_creates_a_user_with_an_argon2id_hash() {
     let (auth, store) = authenticator(FlowConfig::default()).await;
-    let user = auth.register("ada", PASSWORD).await.unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
     assert_eq!(user.username, "ada");
     assert!(user.roles.is_empty());
     assert!(user.totp.is_none());
@@ -39,8 +34,8 @@ async fn register_creates_a_user_with_an_argon2id_hash() {
 #[tokio::test(flavor = "multi_thread")]
 async fn register_refuses_a_taken_username() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
-    let first = auth.register("ada", PASSWORD).await.unwrap();
-    let second = auth.register("ada", "another good password").await;
+    let first = auth.register("ada", PASSWORD, None).await.unwrap();
+    let second = auth.register("ada", "another good password", None).await;
     assert!(matches!(second, Err(Error::UsernameTaken)), "{second:?}");
     // The first account keeps its password.
     let tokens = login(&auth, "ada").await;
@@ -70,7 +65,7 @@ async fn register_refuses_weak_passwords() {
         ),
     ];
     for (username, password, problem) in cases {
-        let result = auth.register(username, &password).await;
+        let result = auth.register(username, &password, None).await;
         match result {
             Err(Error::WeakPassword(found)) => assert_eq!(found, problem, "{username}"),
             other => panic!("{username}: expected WeakPassword, got {other:?}"),
@@ -83,7 +78,7 @@ async fn register_refuses_weak_passwords() {
     }
     // A huge password is refused before any hashing.
     let before = auth.password_hasher().pool_stats().completed;
-    let result = auth.register("huge", &"x".repeat(10_000)).await;
+    let result = auth.register("huge", &"x".repeat(10_000), None).await;
     assert!(
         matches!(
             result,
@@ -93,8 +88,8 @@ async fn register_refuses_weak_passwords() {
     );
     assert_eq!(auth.password_hasher().pool_stats().completed, before);
     // The limits themselves are allowed.
-    auth.register("u8", &"x".repeat(8)).await.unwrap();
-    auth.register("u128", &"x".repeat(128)).await.unwrap();
+    auth.register("u8", &"x".repeat(8), None).await.unwrap();
+    auth.register("u128", &"x".repeat(128), None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -128,7 +123,7 @@ async fn register_applies_roles_for_new_user() {
 #[tokio::test(flavor = "multi_thread")]
 async fn login_issues_password_tokens() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
-    let user = auth.register("ada", PASSWORD).await.unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
     let before = common::now();
     let tokens = login(&auth, "ada").await;
 
@@ -145,8 +140,7 @@ async fn login_issues_password_tokens() {
     assert!(claims.auth_time.is_some_and(|at| at >= before));
 
     let refresh = tokens.refresh.expose();
-    assert_eq!(refresh.len(), 43, "256 bits in unpadded base64url");
-    assert!(is_base64url(refresh));
+    assert!(common::is_refresh_token(refresh), "{refresh}");
     assert_eq!(tokens.refresh_expires_in, 14 * 24 * 3600);
 
     // Secrets stay out of Debug output.
@@ -163,7 +157,7 @@ async fn login_issues_password_tokens() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_user_and_wrong_password_get_the_same_error() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
-    auth.register("ada", PASSWORD).await.unwrap();
+    auth.register("ada", PASSWORD, None).await.unwrap();
     let unknown = auth.login("nobody", PASSWORD, None).await.unwrap_err();
     let wrong = auth
         .login("ada", "wrong password!", None)
@@ -181,7 +175,7 @@ async fn failures_throttle_the_account_until_the_window_ends() {
         .max_failures(3)
         .throttle_window(Duration::from_secs(2));
     let (auth, _store) = authenticator(config).await;
-    auth.register("ada", PASSWORD).await.unwrap();
+    auth.register("ada", PASSWORD, None).await.unwrap();
 
     for attempt in 1..=3 {
         let result = auth.login("ada", "wrong password!", None).await;
@@ -197,7 +191,7 @@ async fn failures_throttle_the_account_until_the_window_ends() {
     };
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     // Another account is not affected.
-    auth.register("grace", PASSWORD).await.unwrap();
+    auth.register("grace", PASSWORD, None).await.unwrap();
     login(&auth, "grace").await;
 
     // A functional wait: the window ends, and the account works again.
@@ -211,7 +205,7 @@ async fn failures_from_one_address_lock_that_address() {
     let config = FlowConfig::default().max_failures(3);
     let (auth, _store) = authenticator(config).await;
     for name in ["ada", "grace", "edsger", "barbara"] {
-        auth.register(name, PASSWORD).await.unwrap();
+        auth.register(name, PASSWORD, None).await.unwrap();
     }
     // One failure each for three accounts (one of them unknown), all from CLIENT.
     for name in ["ada", "grace", "nobody"] {
@@ -240,7 +234,7 @@ async fn failures_from_one_address_lock_that_address() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_success_clears_the_accounts_failures() {
     let (auth, _store) = authenticator(FlowConfig::default().max_failures(3)).await;
-    auth.register("ada", PASSWORD).await.unwrap();
+    auth.register("ada", PASSWORD, None).await.unwrap();
     for _ in 0..2 {
         let result = auth.login("ada", "wrong password!", None).await;
         assert!(
@@ -263,7 +257,7 @@ async fn a_success_clears_the_accounts_failures() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_over_long_password_is_refused_without_hashing() {
     let (auth, _store) = authenticator(FlowConfig::default().max_failures(100)).await;
-    auth.register("ada", PASSWORD).await.unwrap();
+    auth.register("ada", PASSWORD, None).await.unwrap();
     let hasher = auth.password_hasher();
 
     // The measure works: a wrong password of normal length is one argon2 run.
@@ -348,7 +342,7 @@ async fn login_rehashes_an_outdated_hash() {
     let store = MemoryStore::new();
     let keys = keys();
     let old = authenticator_with(&store, &keys, FlowConfig::default()).await;
-    old.register("ada", PASSWORD).await.unwrap();
+    old.register("ada", PASSWORD, None).await.unwrap();
     let old_phc = stored_hash(&store, "ada").await;
 
     let new = owasp_authenticator(&store, &keys, PasswordPolicy::default()).await;
@@ -386,7 +380,7 @@ async fn a_password_below_a_raised_minimum_still_logs_in_when_rehashed() {
     let keys = keys();
     let old = authenticator_with(&store, &keys, FlowConfig::default()).await;
     let short = "eight ch";
-    old.register("ada", short).await.unwrap();
+    old.register("ada", short, None).await.unwrap();
     let old_phc = stored_hash(&store, "ada").await;
 
     let stricter = PasswordPolicy::default().min_chars(12);

@@ -27,7 +27,7 @@ fn assert_invalid_code<T: std::fmt::Debug>(result: Result<T, Error>, what: &str)
 #[tokio::test(flavor = "multi_thread")]
 async fn enrolment_gives_secret_uri_and_qr_code() {
     let (auth, store) = authenticator(FlowConfig::default()).await;
-    let user = auth.register("ada", PASSWORD).await.unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
     let enrollment = auth.enroll_totp(&user.id).await.unwrap();
 
     let secret = TotpSecret::from_base32(&enrollment.secret_base32).unwrap();
@@ -52,7 +52,18 @@ async fn enrolment_gives_secret_uri_and_qr_code() {
         .totp
         .unwrap();
     assert!(!stored.confirmed);
-    assert_eq!(stored.secret.as_slice(), secret.as_bytes());
+    assert!(
+        !stored
+            .secret
+            .windows(secret.as_bytes().len())
+            .any(|w| w == secret.as_bytes()),
+        "the store must hold the secret sealed, never in the clear"
+    );
+    assert_eq!(
+        TotpSecret::open(&stored, &common::server_secret(), &user.id).as_ref(),
+        Some(&secret),
+        "the sealed secret opens with the server secret, for this user"
+    );
     login(&auth, "ada").await;
 
     // An unknown user cannot enrol.
@@ -63,9 +74,9 @@ async fn enrolment_gives_secret_uri_and_qr_code() {
 #[tokio::test(flavor = "multi_thread")]
 async fn confirmation_needs_a_right_code_and_gives_ten_recovery_codes() {
     let (auth, store) = authenticator(FlowConfig::default()).await;
-    let user = auth.register("ada", PASSWORD).await.unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
     // Nothing to confirm before enrolment.
-    assert_invalid_code(auth.confirm_totp(&user.id, "123456").await, "not enrolled");
+    assert_invalid_code(auth.confirm_totp(&user.id, "123456", None).await, "not enrolled");
 
     let enrollment = auth.enroll_totp(&user.id).await.unwrap();
     let secret = TotpSecret::from_base32(&enrollment.secret_base32).unwrap();
@@ -76,7 +87,7 @@ async fn confirmation_needs_a_right_code_and_gives_ten_recovery_codes() {
         "12345".into(),
         "abcdef".into(),
     ] {
-        assert_invalid_code(auth.confirm_totp(&user.id, &wrong).await, &wrong);
+        assert_invalid_code(auth.confirm_totp(&user.id, &wrong, None).await, &wrong);
     }
     assert!(
         !store
@@ -90,7 +101,7 @@ async fn confirmation_needs_a_right_code_and_gives_ten_recovery_codes() {
     );
 
     let codes = auth
-        .confirm_totp(&user.id, &code_at(secret.as_bytes(), time))
+        .confirm_totp(&user.id, &code_at(secret.as_bytes(), time), None)
         .await
         .unwrap();
     assert_eq!(codes.len(), 10);
@@ -128,9 +139,9 @@ async fn a_totp_code_completes_the_login_once() {
     assert_eq!(claims.amr, ["pwd", "otp", "mfa"]);
     assert!(claims.is_mfa());
     assert_eq!(claims.sid.as_deref(), Some(tokens.access.sid.as_str()));
-    assert_eq!(tokens.refresh.expose().len(), 43);
+    assert!(common::is_refresh_token(tokens.refresh.expose()));
     // The session remembers the second factor across a refresh.
-    let refreshed = auth.refresh(tokens.refresh.expose()).await.unwrap();
+    let refreshed = auth.refresh(tokens.refresh.expose(), None).await.unwrap();
     let claims = auth
         .verifier()
         .verify(&refreshed.access.access_token)
@@ -216,7 +227,7 @@ async fn mfa_tokens_and_access_tokens_are_not_interchangeable() {
     );
 
     // An access token (of a user without MFA, or of this one) is not an mfa_token.
-    auth.register("grace", PASSWORD).await.unwrap();
+    auth.register("grace", PASSWORD, None).await.unwrap();
     let grace = login(&auth, "grace").await;
     let code = code_at(&ada.secret, ada.time);
     assert_invalid_code(
@@ -370,7 +381,7 @@ async fn garbage_codes_and_tokens_are_refused_without_panic() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_without_confirmed_totp_gets_tokens_directly() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
-    let user = auth.register("ada", PASSWORD).await.unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
     auth.enroll_totp(&user.id).await.unwrap();
     let outcome = auth.login("ada", PASSWORD, None).await.unwrap();
     assert!(matches!(outcome, LoginOutcome::Tokens(_)), "{outcome:?}");
@@ -385,7 +396,7 @@ async fn configured_totp_settings_are_honoured() {
         .build()
         .await
         .unwrap();
-    let user = auth.register("ada", PASSWORD).await.unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
     let enrollment = auth.enroll_totp(&user.id).await.unwrap();
     assert!(
         enrollment
@@ -399,8 +410,8 @@ async fn configured_totp_settings_are_honoured() {
     let time = time_with_step_margin(5).await;
     // A six-digit code is not an eight-digit code.
     let short = code(time - 30)[2..].to_owned();
-    assert_invalid_code(auth.confirm_totp(&user.id, &short).await, "six digits");
-    auth.confirm_totp(&user.id, &code(time - 30)).await.unwrap();
+    assert_invalid_code(auth.confirm_totp(&user.id, &short, None).await, "six digits");
+    auth.confirm_totp(&user.id, &code(time - 30), None).await.unwrap();
     let challenge = login_mfa(&auth, "ada").await;
     let tokens = auth
         .verify_mfa(&challenge.mfa_token, &code(time), None)

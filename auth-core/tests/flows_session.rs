@@ -39,13 +39,13 @@ async fn refresh_rotates_within_the_session() {
     let mut current = first;
     let mut seen = vec![current.refresh.expose().to_owned()];
     for round in 0..3 {
-        let next = auth.refresh(current.refresh.expose()).await.unwrap();
+        let next = auth.refresh(current.refresh.expose(), None).await.unwrap();
         let claims = auth.verifier().verify(&next.access.access_token).unwrap();
         assert_eq!(claims.sub, user.id, "round {round}");
         assert_eq!(claims.sid.as_deref(), Some(sid.as_str()), "round {round}");
         assert_eq!(claims.amr, ["pwd"], "round {round}");
         assert_ne!(next.access.jti, current.access.jti);
-        assert_eq!(next.refresh.expose().len(), 43);
+        assert!(common::is_refresh_token(next.refresh.expose()));
         assert!(
             !seen.contains(&next.refresh.expose().to_owned()),
             "a new token each time"
@@ -62,15 +62,15 @@ async fn refresh_rotates_within_the_session() {
 async fn reuse_of_a_retired_refresh_token_revokes_the_family() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
     let (_user, first) = register_and_login(&auth, "ada").await;
-    let second = auth.refresh(first.refresh.expose()).await.unwrap();
-    let third = auth.refresh(second.refresh.expose()).await.unwrap();
+    let second = auth.refresh(first.refresh.expose(), None).await.unwrap();
+    let third = auth.refresh(second.refresh.expose(), None).await.unwrap();
     // Another session of the same user, which must survive.
     let other = login(&auth, "ada").await;
 
-    assert_invalid_grant(auth.refresh(first.refresh.expose()).await, "reused token");
+    assert_invalid_grant(auth.refresh(first.refresh.expose(), None).await, "reused token");
 
     assert_invalid_grant(
-        auth.refresh(third.refresh.expose()).await,
+        auth.refresh(third.refresh.expose(), None).await,
         "newest token of the family",
     );
     for (what, tokens) in [("first", &first), ("second", &second), ("third", &third)] {
@@ -78,12 +78,12 @@ async fn reuse_of_a_retired_refresh_token_revokes_the_family() {
     }
     // Presenting the retired token again is still just refused.
     assert_invalid_grant(
-        auth.refresh(second.refresh.expose()).await,
+        auth.refresh(second.refresh.expose(), None).await,
         "retired token, family revoked",
     );
 
     assert!(auth.verifier().verify(&other.access.access_token).is_ok());
-    let other_next = auth.refresh(other.refresh.expose()).await.unwrap();
+    let other_next = auth.refresh(other.refresh.expose(), None).await.unwrap();
     assert!(
         auth.verifier()
             .verify(&other_next.access.access_token)
@@ -91,9 +91,14 @@ async fn reuse_of_a_retired_refresh_token_revokes_the_family() {
     );
 }
 
+/// Strict rotation (no reuse interval): RFC 9700 to the letter.
+fn strict() -> FlowConfig {
+    FlowConfig::default().refresh_reuse_interval(Duration::ZERO)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
-    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (auth, _store) = authenticator(strict()).await;
     let (_user, tokens) = register_and_login(&auth, "ada").await;
     let refresh = tokens.refresh.expose().to_owned();
 
@@ -101,7 +106,7 @@ async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
         .map(|_| {
             let auth = auth.clone();
             let refresh = refresh.clone();
-            tokio::spawn(async move { auth.refresh(&refresh).await })
+            tokio::spawn(async move { auth.refresh(&refresh, None).await })
         })
         .collect();
     let mut successes = 0;
@@ -113,7 +118,7 @@ async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
         }
     }
     assert!(successes <= 1, "{successes} concurrent refreshes succeeded");
-    assert_invalid_grant(auth.refresh(&refresh).await, "the raced token afterwards");
+    assert_invalid_grant(auth.refresh(&refresh, None).await, "the raced token afterwards");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,7 +126,7 @@ async fn garbage_and_expired_refresh_tokens_are_invalid_grants() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
     let (_user, tokens) = register_and_login(&auth, "ada").await;
     let refresh = tokens.refresh.expose();
-    let key = auth.create_api_key("someone", "k").await.unwrap().key;
+    let key = auth.create_api_key("someone", "k", None).await.unwrap().key;
     let garbage = [
         String::new(),
         "x".into(),
@@ -138,16 +143,16 @@ async fn garbage_and_expired_refresh_tokens_are_invalid_grants() {
         key,
     ];
     for token in &garbage {
-        assert_invalid_grant(auth.refresh(token).await, token);
+        assert_invalid_grant(auth.refresh(token, None).await, token);
     }
     // None of that touched the real token.
-    auth.refresh(refresh).await.unwrap();
+    auth.refresh(refresh, None).await.unwrap();
 
     // A token past its lifetime (zero here) is refused.
     let (auth, _store) = authenticator(FlowConfig::default().refresh_ttl(Duration::ZERO)).await;
     let (_user, tokens) = register_and_login(&auth, "ada").await;
     assert_eq!(tokens.refresh_expires_in, 0);
-    assert_invalid_grant(auth.refresh(tokens.refresh.expose()).await, "expired token");
+    assert_invalid_grant(auth.refresh(tokens.refresh.expose(), None).await, "expired token");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -157,16 +162,16 @@ async fn logout_revokes_the_access_token_and_the_session() {
     let other = login(&auth, "ada").await;
 
     let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
-    auth.logout(&claims, None).await.unwrap();
+    auth.logout(&claims, None, None).await.unwrap();
     assert_revoked(&auth, &tokens.access.access_token, "logged-out token");
     assert_invalid_grant(
-        auth.refresh(tokens.refresh.expose()).await,
+        auth.refresh(tokens.refresh.expose(), None).await,
         "logged-out session",
     );
 
     // The user's other session is not touched.
     assert!(auth.verifier().verify(&other.access.access_token).is_ok());
-    auth.refresh(other.refresh.expose()).await.unwrap();
+    auth.refresh(other.refresh.expose(), None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,11 +183,11 @@ async fn logout_revokes_the_presented_refresh_token_only_if_it_is_the_users() {
 
     // Ada's access token with a refresh cookie of another of her sessions: both go.
     let claims = auth.verifier().verify(&ada.access.access_token).unwrap();
-    auth.logout(&claims, Some(ada_cookie.refresh.expose()))
+    auth.logout(&claims, Some(ada_cookie.refresh.expose()), None)
         .await
         .unwrap();
     assert_invalid_grant(
-        auth.refresh(ada_cookie.refresh.expose()).await,
+        auth.refresh(ada_cookie.refresh.expose(), None).await,
         "ada's cookie",
     );
     assert_revoked(
@@ -194,11 +199,11 @@ async fn logout_revokes_the_presented_refresh_token_only_if_it_is_the_users() {
     // Grace's refresh token presented with Ada's logout is left alone.
     let ada = login(&auth, "ada").await;
     let claims = auth.verifier().verify(&ada.access.access_token).unwrap();
-    auth.logout(&claims, Some(grace.refresh.expose()))
+    auth.logout(&claims, Some(grace.refresh.expose()), None)
         .await
         .unwrap();
     assert!(auth.verifier().verify(&grace.access.access_token).is_ok());
-    auth.refresh(grace.refresh.expose()).await.unwrap();
+    auth.refresh(grace.refresh.expose(), None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,12 +212,12 @@ async fn logout_by_refresh_token_revokes_its_session() {
     let (_user, tokens) = register_and_login(&auth, "ada").await;
     let other = login(&auth, "ada").await;
     // Unknown and malformed cookies are ignored.
-    auth.logout_refresh("not a refresh token").await.unwrap();
-    auth.logout_refresh(&"A".repeat(43)).await.unwrap();
+    auth.logout_refresh("not a refresh token", None).await.unwrap();
+    auth.logout_refresh(&"A".repeat(43), None).await.unwrap();
 
-    auth.logout_refresh(tokens.refresh.expose()).await.unwrap();
+    auth.logout_refresh(tokens.refresh.expose(), None).await.unwrap();
     assert_invalid_grant(
-        auth.refresh(tokens.refresh.expose()).await,
+        auth.refresh(tokens.refresh.expose(), None).await,
         "logged-out session",
     );
     assert_revoked(
@@ -228,10 +233,10 @@ async fn logout_all_revokes_every_session_until_the_next_second() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
     let (ada, first) = register_and_login(&auth, "ada").await;
     let second = login(&auth, "ada").await;
-    let refreshed = auth.refresh(second.refresh.expose()).await.unwrap();
+    let refreshed = auth.refresh(second.refresh.expose(), None).await.unwrap();
     let (_grace, grace) = register_and_login(&auth, "grace").await;
 
-    auth.logout_all(&ada.id).await.unwrap();
+    auth.logout_all(&ada.id, None).await.unwrap();
     for (what, tokens) in [
         ("first", &first),
         ("second", &second),
@@ -239,20 +244,20 @@ async fn logout_all_revokes_every_session_until_the_next_second() {
     ] {
         assert_revoked(&auth, &tokens.access.access_token, what);
     }
-    assert_invalid_grant(auth.refresh(first.refresh.expose()).await, "first session");
+    assert_invalid_grant(auth.refresh(first.refresh.expose(), None).await, "first session");
     assert_invalid_grant(
-        auth.refresh(refreshed.refresh.expose()).await,
+        auth.refresh(refreshed.refresh.expose(), None).await,
         "second session",
     );
     // Another user is not affected.
     assert!(auth.verifier().verify(&grace.access.access_token).is_ok());
-    auth.refresh(grace.refresh.expose()).await.unwrap();
+    auth.refresh(grace.refresh.expose(), None).await.unwrap();
 
     // A functional wait: tokens issued from the next second on are not cut off.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let fresh = login(&auth, "ada").await;
     assert!(auth.verifier().verify(&fresh.access.access_token).is_ok());
-    let next = auth.refresh(fresh.refresh.expose()).await.unwrap();
+    let next = auth.refresh(fresh.refresh.expose(), None).await.unwrap();
     assert!(auth.verifier().verify(&next.access.access_token).is_ok());
 }
 
@@ -260,7 +265,7 @@ async fn logout_all_revokes_every_session_until_the_next_second() {
 async fn a_restarted_instance_loads_revocations_at_build() {
     let store = MemoryStore::new();
     let keys = keys();
-    let first = authenticator_with(&store, &keys, FlowConfig::default()).await;
+    let first = authenticator_with(&store, &keys, strict()).await;
     let (ada, logged_out) = register_and_login(&first, "ada").await;
     let reused = login(&first, "ada").await;
     let kept = login(&first, "ada").await;
@@ -270,10 +275,10 @@ async fn a_restarted_instance_loads_revocations_at_build() {
         .verifier()
         .verify(&logged_out.access.access_token)
         .unwrap();
-    first.logout(&claims, None).await.unwrap();
-    let rotated = first.refresh(reused.refresh.expose()).await.unwrap();
-    assert_invalid_grant(first.refresh(reused.refresh.expose()).await, "reuse");
-    first.logout_all(&grace.id).await.unwrap();
+    first.logout(&claims, None, None).await.unwrap();
+    let rotated = first.refresh(reused.refresh.expose(), None).await.unwrap();
+    assert_invalid_grant(first.refresh(reused.refresh.expose(), None).await, "reuse");
+    first.logout_all(&grace.id, None).await.unwrap();
 
     let second = authenticator_with(&store, &keys, FlowConfig::default()).await;
     assert_revoked(
@@ -295,22 +300,22 @@ async fn a_restarted_instance_loads_revocations_at_build() {
     let claims = second.verifier().verify(&kept.access.access_token).unwrap();
     assert_eq!(claims.sub, ada.id);
     // And the sessions are shared: the second instance rotates the first's tokens.
-    second.refresh(kept.refresh.expose()).await.unwrap();
+    second.refresh(kept.refresh.expose(), None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
     let (auth, store) = authenticator(FlowConfig::default()).await;
-    let ada = auth.register("ada", PASSWORD).await.unwrap();
-    let grace = auth.register("grace", PASSWORD).await.unwrap();
+    let ada = auth.register("ada", PASSWORD, None).await.unwrap();
+    let grace = auth.register("grace", PASSWORD, None).await.unwrap();
 
-    let created = auth.create_api_key(&ada.id, "ci").await.unwrap();
+    let created = auth.create_api_key(&ada.id, "ci", None).await.unwrap();
     assert!(created.key.starts_with(API_KEY_PREFIX));
     assert!(created.key.starts_with("ak_"));
     assert_eq!(created.key.len(), 3 + 43, "256 bits after the prefix");
     assert!(!created.id.is_empty());
     assert!(!format!("{created:?}").contains(&created.key));
-    let another = auth.create_api_key(&ada.id, "ci").await.unwrap();
+    let another = auth.create_api_key(&ada.id, "ci", None).await.unwrap();
     assert_ne!(another.key, created.key);
     assert_ne!(another.id, created.id);
 
@@ -330,7 +335,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
 
     // A long name is cut, not refused.
     let long = auth
-        .create_api_key(&ada.id, &"n".repeat(1_000))
+        .create_api_key(&ada.id, &"n".repeat(1_000), None)
         .await
         .unwrap();
     let long_record = store.api_key(&api_key_hash(&long.key).unwrap()).unwrap();
@@ -347,14 +352,14 @@ async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
     }
 
     // Another user cannot delete it.
-    let result = auth.revoke_api_key(&grace.id, &created.id).await;
+    let result = auth.revoke_api_key(&grace.id, &created.id, None).await;
     assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
     assert!(store.api_key(&hash).is_some());
 
     // The owner can, with effect at once; a second delete finds nothing.
-    auth.revoke_api_key(&ada.id, &created.id).await.unwrap();
+    auth.revoke_api_key(&ada.id, &created.id, None).await.unwrap();
     assert!(store.api_key(&hash).is_none());
-    let result = auth.revoke_api_key(&ada.id, &created.id).await;
+    let result = auth.revoke_api_key(&ada.id, &created.id, None).await;
     assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
     // The other key lives on.
     assert!(

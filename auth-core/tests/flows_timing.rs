@@ -45,7 +45,7 @@ async fn unknown_users_and_wrong_passwords_take_the_same_time() {
         .build()
         .await
         .unwrap();
-    auth.register("ada", PASSWORD).await.unwrap();
+    auth.register("ada", PASSWORD, None).await.unwrap();
 
     // Warm-up: first-use costs (the dummy hash, allocations) stay out of the samples.
     for _ in 0..2 {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
-    MemoryStore, OneTimeStore, Revocation, RevocationStore, SecretHash, Session, SessionStore,
-    ThrottleStore,
+    MemoryStore, NextRefresh, OneTimeStore, PresentedRefresh, Revocation, RevocationStore,
+    Rotation, SecretHash, Session, SessionStore, ThrottleStore,
 };
 
 struct Memory;
@@ -79,8 +79,8 @@ async fn fill(store: &MemoryStore, expires_at: i64) -> usize {
             .await
             .unwrap();
     }
-    // A session and its refresh hash, a revocation, a window, a mark, a code.
-    6 * N
+    // A session (its refresh family inside), a revocation, a window, a mark, a code.
+    5 * N
 }
 
 #[tokio::test]
@@ -113,17 +113,17 @@ async fn writes_sweep_expired_records_on_their_own() {
     let store = MemoryStore::new();
     fill(&store, now() - 120).await;
     // Each write sweeps what fell due before it, so at most the last write of
-    // each kind is left: a session and its refresh hash, a revocation, a
-    // window, a code (an already expired mark is never stored).
+    // each kind is left: a session, a revocation, a window, a code (an
+    // already expired mark is never stored).
     assert!(
-        store.len() <= 5,
+        store.len() <= 4,
         "lazy sweeps must keep the store bounded, {} left",
         store.len()
     );
 }
 
 #[tokio::test]
-async fn rotation_retires_and_expiry_drops_the_retired_hashes() {
+async fn a_family_stays_one_record_however_often_it_rotates() {
     let store = MemoryStore::new();
     let at = now();
     let session = Session {
@@ -138,27 +138,31 @@ async fn rotation_retires_and_expiry_drops_the_retired_hashes() {
         .create_session(&session, &current, at + 10)
         .await
         .unwrap();
-    for step in 1..=100i64 {
+    assert_eq!(store.len(), 1);
+    for step in 1..=10_000u64 {
         let next = SecretHash::of("test", format!("refresh-{step}").as_bytes());
+        let presented = PresentedRefresh {
+            sid: "sid".into(),
+            generation: step - 1,
+            expires_at: at + 10 + step as i64,
+            hash: current,
+        };
+        let successor = NextRefresh {
+            generation: step,
+            hash: next,
+            sealed: vec![0; 100],
+        };
         let rotation = store
-            .rotate_refresh(&current, &next, at, at + 10 + step)
+            .rotate_refresh(&presented, &successor, at, at + 10 + step as i64, 10)
             .await
             .unwrap();
-        assert!(matches!(rotation, auth_core::store::Rotation::Rotated(_)));
+        assert!(matches!(rotation, Rotation::Rotated(_)), "step {step}");
         current = next;
+        assert_eq!(store.len(), 1, "one record for the family at step {step}");
     }
-    assert_eq!(
-        store.len(),
-        1 + 101,
-        "the session, its current and its 100 retired hashes"
-    );
-    // Retired hashes go at their own expiry; the session lives as long as its newest token.
+    // The session lives as long as its newest token.
     store.purge_expired(at + 60);
-    assert_eq!(
-        store.len(),
-        1 + 51,
-        "hashes expired by then are dropped, the rest stay"
-    );
-    store.purge_expired(at + 111);
+    assert_eq!(store.len(), 1);
+    store.purge_expired(at + 10_011);
     assert!(store.is_empty(), "the session goes with its last token");
 }

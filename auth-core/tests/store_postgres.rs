@@ -23,7 +23,7 @@ use auth_core::store::{
 };
 use services::postgres::{admin_pool, in_scratch_schema, open, server_address};
 use services::relay::{Relay, via};
-use services::{assert_unavailable, free_port, now};
+use services::{assert_unavailable, first_token, free_port, now, successor};
 use sqlx::postgres::{PgListener, PgPool};
 use tokio::task::JoinSet;
 use zeroize::Zeroizing;
@@ -135,14 +135,15 @@ async fn purge_removes_exactly_the_rows_past_their_expiry() {
         let at = now();
 
         // A session rotated once: its first token expires at +100, the
-        // session and its current token at +200.
+        // session (with its current token) at +200.
         let kept = session("kept", at);
         store
             .create_session(&kept, &hash("kept-0"), at + 100)
             .await
             .unwrap();
+        let first = first_token(&kept.sid, hash("kept-0"), at + 100);
         let rotated = store
-            .rotate_refresh(&hash("kept-0"), &hash("kept-1"), at, at + 200)
+            .rotate_refresh(&first, &successor(&first, hash("kept-1")), at, at + 200, 10)
             .await
             .unwrap();
         assert_eq!(rotated, Rotation::Rotated(kept.clone()));
@@ -182,12 +183,11 @@ async fn purge_removes_exactly_the_rows_past_their_expiry() {
             0,
             "rows are kept until their expiry has passed"
         );
-        // The first token, the ended session and its token, the jti
-        // revocation, the window, the mark, the code, the backlog.
-        assert_eq!(store.purge_expired(at + 101).await.unwrap(), 7 + 2500);
+        // The ended session, the jti revocation, the window, the mark, the
+        // code, the backlog: no row per refresh token to purge.
+        assert_eq!(store.purge_expired(at + 101).await.unwrap(), 5 + 2500);
         for (table, left) in [
             ("auth_sessions", 1),
-            ("auth_refresh_tokens", 1),
             ("auth_revocations", 1),
             ("auth_throttle", 0),
             ("auth_one_time", 0),
@@ -200,14 +200,14 @@ async fn purge_removes_exactly_the_rows_past_their_expiry() {
             );
         }
         assert_eq!(
-            store.session_by_refresh(&hash("kept-1")).await.unwrap(),
+            store.session(&kept.sid).await.unwrap(),
             Some(kept.clone()),
-            "the live session and its current token stay"
+            "the live session stays"
         );
         assert_eq!(store.active_revocations(at + 101).await.unwrap(), vec![sid]);
 
-        assert_eq!(store.purge_expired(at + 301).await.unwrap(), 3);
-        for table in ["auth_sessions", "auth_refresh_tokens", "auth_revocations"] {
+        assert_eq!(store.purge_expired(at + 301).await.unwrap(), 2);
+        for table in ["auth_sessions", "auth_revocations"] {
             assert_eq!(
                 rows(&admin, &schema, table).await,
                 0,
@@ -251,8 +251,9 @@ async fn everything_survives_a_reconnect() {
             .create_session(&live, &hash("r-0"), at + 3600)
             .await
             .unwrap();
+        let token = first_token(&live.sid, hash("r-0"), at + 3600);
         first
-            .rotate_refresh(&hash("r-0"), &hash("r-1"), at, at + 3600)
+            .rotate_refresh(&token, &successor(&token, hash("r-1")), at, at + 3600, 10)
             .await
             .unwrap();
         let logout_all = Revocation::User {
@@ -268,7 +269,7 @@ async fn everything_survives_a_reconnect() {
             hash: hash("api-key"),
             created_at: at,
         };
-        first.create_api_key(&key).await.unwrap();
+        first.create_api_key(&key, 100).await.unwrap();
         first.record_failure("ip", at, 600).await.unwrap();
         assert!(first.use_once("totp-step", at + 600).await.unwrap());
         first
@@ -286,13 +287,10 @@ async fn everything_survives_a_reconnect() {
             second.user_by_name("durable").await.unwrap(),
             Some(expected)
         );
-        assert_eq!(
-            second.session_by_refresh(&hash("r-1")).await.unwrap(),
-            Some(live.clone())
-        );
+        assert_eq!(second.session(&live.sid).await.unwrap(), Some(live.clone()));
         assert_eq!(
             second
-                .rotate_refresh(&hash("r-0"), &hash("r-2"), at, at + 3600)
+                .rotate_refresh(&token, &successor(&token, hash("r-2")), at + 11, at + 3600, 10)
                 .await
                 .unwrap(),
             Rotation::Reused(live),
@@ -452,12 +450,12 @@ async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
             .unwrap();
 
         let (port, target) = relay.stop().await;
+        let token = first_token("sid-patient", hash("p-0"), at + 600);
+        let next = successor(&token, hash("p-1"));
         let down = tokio::time::timeout(HANG_GUARD, async {
             (
                 store.user_by_name("patient").await,
-                store
-                    .rotate_refresh(&hash("p-0"), &hash("p-1"), at, at + 600)
-                    .await,
+                store.rotate_refresh(&token, &next, at, at + 600, 10).await,
                 store
                     .revoke(&Revocation::Session {
                         sid: "s".into(),
@@ -482,7 +480,7 @@ async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
         );
         assert_eq!(
             store
-                .rotate_refresh(&hash("p-0"), &hash("p-1"), at, at + 600)
+                .rotate_refresh(&token, &next, at, at + 600, 10)
                 .await
                 .unwrap(),
             Rotation::Rotated(session("patient", at)),

@@ -19,13 +19,13 @@ use std::time::Duration;
 use auth_core::Error;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
-    ApiKey, ApiKeyStore, NewUser, OneTimeStore, RedisStore, Revocation, RevocationStore, Rotation,
-    SecretHash, Session, SessionStore, ThrottleStore, UserStore, decode_revocation_message,
+    ApiKey, ApiKeyStore, NewUser, OneTimeStore, PresentedRefresh, RedisStore, Revocation,
+    RevocationStore, Rotation, SecretHash, Session, SessionStore, ThrottleStore, UserStore, decode_revocation_message,
 };
 use redis::AsyncCommands as _;
 use services::own_redis::OwnRedis;
 use services::redis_prefix::{Cleanup, connect, unique_prefix};
-use services::{assert_unavailable, free_port, now};
+use services::{assert_unavailable, first_token, free_port, now, successor};
 
 /// `REDIS_URL`, or `None` (after one line on stderr) when it is not set and
 /// the services are not required.
@@ -114,7 +114,10 @@ async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
         .create_session(&session, &first, at + 600)
         .await
         .unwrap();
-    let rotation = store.rotate_refresh(&first, &second, at, at + 900).await;
+    let presented = first_token("sid-1", first, at + 600);
+    let rotation = store
+        .rotate_refresh(&presented, &successor(&presented, second), at, at + 900, 10)
+        .await;
     assert_eq!(rotation.unwrap(), Rotation::Rotated(session.clone()));
     let jti = "jti-1".to_owned();
     store
@@ -137,7 +140,7 @@ async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
         hash: hash("api"),
         created_at: at,
     };
-    store.create_api_key(&key).await.unwrap();
+    store.create_api_key(&key, 100).await.unwrap();
 
     let mut connection = raw(&url).await;
     let mut found = BTreeMap::new();
@@ -158,9 +161,9 @@ async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
         (format!("apikey:{}", key.hash.to_hex()), -1),
         ("apikey_id:key-1".to_owned(), -1),
         ("apikeys".to_owned(), -1),
-        // Each token at its expiry; the session and the user's index with the newest.
-        (format!("refresh:{}", first.to_hex()), at + 600),
-        (format!("refresh:{}", second.to_hex()), at + 900),
+        (format!("apikeys_user:{}", user.id), -1),
+        // The session (its refresh family inside) and the user's index with
+        // the newest token; no key per token.
         ("session:sid-1".to_owned(), at + 900),
         (format!("user_sessions:{}", user.id), at + 900),
         // In force, or holding, through their expiry: gone the second after.
@@ -187,7 +190,6 @@ async fn malformed_records_are_store_unavailable_not_panics() {
     let store = connect(&url, &prefix).await;
     let mut connection = raw(&url).await;
 
-    let refresh = hash("refresh");
     let _: () = redis::pipe()
         .hset_multiple(
             format!("{prefix}user:bad"),
@@ -199,11 +201,13 @@ async fn malformed_records_are_store_unavailable_not_panics() {
             &[("count", "many"), ("ends", "later")],
         )
         .hset_multiple(
-            format!("{prefix}refresh:{}", refresh.to_hex()),
+            format!("{prefix}session:bad-family"),
             &[
-                ("sid", "wrong-type"),
-                ("retired", "0"),
+                ("user", "u"),
+                ("amr", "not json"),
                 ("exp", "99999999999"),
+                ("gen", "0"),
+                ("cur", "x"),
             ],
         )
         .query_async(&mut connection)
@@ -214,10 +218,15 @@ async fn malformed_records_are_store_unavailable_not_panics() {
         store.user_by_id("bad").await.map(|_| ()),
         store.revoke_session("wrong-type").await.map(|_| ()),
         store.failures("bad", now()).await.map(|_| ()),
-        store
-            .rotate_refresh(&refresh, &hash("refresh"), now(), now() + 60)
-            .await
-            .map(|_| ()),
+        {
+            let presented = first_token("wrong-type", hash("refresh"), now() + 60);
+            let next = successor(&presented, hash("refresh"));
+            store
+                .rotate_refresh(&presented, &next, now(), now() + 60, 10)
+                .await
+                .map(|_| ())
+        },
+        store.session("bad-family").await.map(|_| ()),
     ];
     for result in results {
         match result {
@@ -344,7 +353,7 @@ async fn wait_until_it_answers(store: &RedisStore) {
     panic!("the store did not recover once Redis was back");
 }
 
-async fn start_session(store: &RedisStore) -> (Session, SecretHash) {
+async fn start_session(store: &RedisStore) -> (Session, PresentedRefresh) {
     let at = now();
     let session = Session {
         sid: format!("sid-{}", hash("sid").to_hex()),
@@ -358,7 +367,8 @@ async fn start_session(store: &RedisStore) -> (Session, SecretHash) {
         .create_session(&session, &token, at + 600)
         .await
         .unwrap();
-    (session, token)
+    let presented = first_token(&session.sid, token, at + 600);
+    (session, presented)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,12 +384,12 @@ async fn the_store_recovers_by_itself_when_redis_comes_back() {
     let (session, token) = start_session(&store).await;
 
     drop(server);
-    let next = hash("refresh");
+    let next = successor(&token, hash("refresh"));
     answers("the store while Redis is down", async {
         assert_unavailable(
             "rotate_refresh",
             store
-                .rotate_refresh(&token, &next, now(), now() + 600)
+                .rotate_refresh(&token, &next, now(), now() + 600, 10)
                 .await,
         );
         assert_unavailable("user_by_name", store.user_by_name("ada").await);
@@ -410,7 +420,7 @@ async fn the_store_recovers_by_itself_when_redis_comes_back() {
     .await;
     let (session, token) = start_session(&store).await;
     let rotation = store
-        .rotate_refresh(&token, &hash("refresh"), now(), now() + 600)
+        .rotate_refresh(&token, &successor(&token, hash("refresh")), now(), now() + 600, 10)
         .await
         .unwrap();
     assert_eq!(rotation, Rotation::Rotated(session));
@@ -435,7 +445,7 @@ async fn an_unresponsive_redis_times_out_instead_of_hanging() {
         assert_unavailable(
             "rotate_refresh",
             store
-                .rotate_refresh(&token, &hash("refresh"), now(), now() + 600)
+                .rotate_refresh(&token, &successor(&token, hash("refresh")), now(), now() + 600, 10)
                 .await,
         );
         assert_unavailable("use_once", store.use_once("k", now() + 60).await);

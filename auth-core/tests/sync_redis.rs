@@ -48,7 +48,7 @@ async fn writes_on_one_instance_reach_the_others_views() {
 
     let owner = format!("owner-{}", random_hex());
     let key = new_key(&owner);
-    a.store.create_api_key(&key).await.unwrap();
+    a.store.create_api_key(&key, 100).await.unwrap();
     let created = wait_until("the new key on B", || {
         b.api_keys.api_key(&key.hash).is_some()
     })
@@ -94,8 +94,8 @@ async fn a_new_instance_loads_what_is_in_force_at_start() {
         .unwrap();
     let kept = new_key("owner");
     let deleted = new_key("owner");
-    writer.create_api_key(&kept).await.unwrap();
-    writer.create_api_key(&deleted).await.unwrap();
+    writer.create_api_key(&kept, 100).await.unwrap();
+    writer.create_api_key(&deleted, 100).await.unwrap();
     assert!(writer.revoke_api_key("owner", &deleted.id).await.unwrap());
 
     let late = Instance::start(connect(&url, &prefix).await).await;

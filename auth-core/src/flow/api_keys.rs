@@ -3,7 +3,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::Authenticator;
+use super::events::security_event;
+use super::{Authenticator, ClientInfo};
 use crate::Error;
 use crate::store::{ApiKey, SecretHash};
 
@@ -42,7 +43,20 @@ impl std::fmt::Debug for NewApiKey {
 
 impl Authenticator {
     /// Creates an API key named `name` for `user_id`.
-    pub async fn create_api_key(&self, user_id: &str, name: &str) -> Result<NewApiKey, Error> {
+    ///
+    /// A user holds at most
+    /// [`FlowConfig::max_api_keys_per_user`](super::FlowConfig::max_api_keys_per_user)
+    /// live keys ([`Error::TooManyApiKeys`] past them, decided in the store).
+    /// Keys are not tied to a session: they outlive logout and logout-all and
+    /// are deleted one by one, which is why the routes ask for a recent
+    /// authentication to create one.
+    pub async fn create_api_key(
+        &self,
+        user_id: &str,
+        name: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<NewApiKey, Error> {
+        let client = client.into();
         let mut secret = zeroize::Zeroizing::new([0u8; 32]);
         getrandom::fill(secret.as_mut_slice()).map_err(|_| Error::Random)?;
         let key = format!(
@@ -57,20 +71,31 @@ impl Authenticator {
             hash,
             created_at: crate::time::now(),
         };
-        self.inner.store.create_api_key(&record).await?;
+        self.inner
+            .store
+            .create_api_key(&record, self.inner.config.max_api_keys_per_user)
+            .await?;
         let id = record.id.clone();
         if let Some(index) = &self.inner.api_key_index {
             index.insert(record);
         }
+        security_event!(info, "api_key.created", client, user = %user_id, key_id = %id);
         Ok(NewApiKey { id, key })
     }
 
     /// Deletes key `id` of `user_id`; [`Error::NotFound`] if the user has no such key.
-    pub async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<(), Error> {
+    pub async fn revoke_api_key(
+        &self,
+        user_id: &str,
+        id: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<(), Error> {
+        let client = client.into();
         if self.inner.store.revoke_api_key(user_id, id).await? {
             if let Some(index) = &self.inner.api_key_index {
                 index.remove_id(id);
             }
+            security_event!(info, "api_key.deleted", client, user = %user_id, key_id = %id);
             Ok(())
         } else {
             Err(Error::NotFound)

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
-use crate::Error;
 use crate::mfa::Totp;
+use crate::{Error, ServerSecret};
 use crate::password::{PasswordHasher, PasswordPolicy};
 use crate::store::{ApiKeyIndex, Store};
 use crate::token::TokenIssuer;
@@ -20,6 +20,7 @@ pub struct AuthenticatorBuilder {
     config: FlowConfig,
     roles_for_new_user: RolesForNewUser,
     api_key_index: Option<ApiKeyIndex>,
+    secret: Option<ServerSecret>,
 }
 
 impl AuthenticatorBuilder {
@@ -33,7 +34,18 @@ impl AuthenticatorBuilder {
             config: FlowConfig::default(),
             roles_for_new_user: Arc::new(|_| Vec::new()),
             api_key_index: None,
+            secret: None,
         }
+    }
+
+    /// The server secret that seals TOTP secrets and keys recovery-code and
+    /// refresh-token MACs. Every instance sharing a store must use the same
+    /// one (keep it in the key folder: [`ServerSecret::load_or_generate_dir`]).
+    /// Unset: a fresh secret for this process, which is right for a single
+    /// instance on the memory store only.
+    pub fn server_secret(mut self, secret: ServerSecret) -> Self {
+        self.secret = Some(secret);
+        self
     }
 
     /// The password policy (argon2 parameters, lengths, pool size).
@@ -86,6 +98,10 @@ impl AuthenticatorBuilder {
         let totp = self
             .totp
             .unwrap_or_else(|| Totp::issuer(totp_label(self.issuer.issuer())));
+        let secret = match self.secret {
+            Some(secret) => secret,
+            None => ServerSecret::generate()?,
+        };
         let authenticator = Authenticator {
             inner: Arc::new(Inner {
                 hasher: self
@@ -97,6 +113,7 @@ impl AuthenticatorBuilder {
                 config: self.config,
                 roles_for_new_user: self.roles_for_new_user,
                 api_key_index: self.api_key_index,
+                secret,
             }),
         };
         authenticator.load_revocations().await?;

@@ -4,13 +4,21 @@ use std::time::Duration;
 
 /// Lifetimes and limits of the flows. The defaults follow the reference app's
 /// contract: refresh tokens live 14 days, five failures lock an account (and a
-/// client address) for the throttling window, an `mfa_token` lives 5 minutes.
+/// client address) for the throttling window, an `mfa_token` lives 5 minutes,
+/// twenty registrations per client address per hour, a just-rotated refresh
+/// token may be presented again for 10 seconds, sensitive account changes need
+/// a login within the last 5 minutes, and a user holds at most 100 API keys.
 #[derive(Debug, Clone)]
 pub struct FlowConfig {
     pub(crate) refresh_ttl: Duration,
     pub(crate) max_failures: u32,
     pub(crate) throttle_window: Duration,
     pub(crate) mfa_token_ttl: Duration,
+    pub(crate) registrations_per_window: u32,
+    pub(crate) registration_window: Duration,
+    pub(crate) refresh_reuse_interval: Duration,
+    pub(crate) recent_auth_max_age: Duration,
+    pub(crate) max_api_keys_per_user: usize,
 }
 
 impl Default for FlowConfig {
@@ -20,6 +28,11 @@ impl Default for FlowConfig {
             max_failures: 5,
             throttle_window: Duration::from_secs(15 * 60),
             mfa_token_ttl: Duration::from_secs(300),
+            registrations_per_window: 20,
+            registration_window: Duration::from_secs(3600),
+            refresh_reuse_interval: Duration::from_secs(10),
+            recent_auth_max_age: Duration::from_secs(300),
+            max_api_keys_per_user: 100,
         }
     }
 }
@@ -53,6 +66,48 @@ impl FlowConfig {
         self
     }
 
+    /// Registrations allowed per client address in each `window` (fixed
+    /// windows, counted in the store, so the limit holds across instances and
+    /// under concurrent requests); past it, [`Error::TooManyAttempts`](crate::Error::TooManyAttempts).
+    #[must_use]
+    pub fn registrations_per(mut self, count: u32, window: Duration) -> Self {
+        self.registrations_per_window = count.max(1);
+        self.registration_window = window.max(Duration::from_secs(1));
+        self
+    }
+
+    /// How long a just-rotated refresh token may be presented again and get
+    /// the *same* successor (two tabs refreshing at once), as long as that
+    /// successor is still current. Zero: strict rotation, any second use is
+    /// reuse and revokes the family.
+    #[must_use]
+    pub fn refresh_reuse_interval(mut self, interval: Duration) -> Self {
+        self.refresh_reuse_interval = interval;
+        self
+    }
+
+    /// How recent the user's last authentication (`auth_time`) must be for
+    /// sensitive account changes: creating API keys, enrolling a second
+    /// factor, ending a session, registering or deleting a passkey. The
+    /// routes of `auth-middleware` enforce it (RFC 9470 `max_age`).
+    #[must_use]
+    pub fn recent_auth_max_age(mut self, max_age: Duration) -> Self {
+        self.recent_auth_max_age = max_age;
+        self
+    }
+
+    /// The most live API keys one user may hold (at least 1).
+    #[must_use]
+    pub fn max_api_keys_per_user(mut self, max: usize) -> Self {
+        self.max_api_keys_per_user = max.max(1);
+        self
+    }
+
+    /// The recent-authentication bound for sensitive account changes.
+    pub fn recent_auth(&self) -> Duration {
+        self.recent_auth_max_age
+    }
+
     /// The refresh-token lifetime.
     pub fn refresh_ttl_secs(&self) -> u64 {
         self.refresh_ttl.as_secs()
@@ -65,6 +120,10 @@ impl FlowConfig {
 
     pub(crate) fn window_secs(&self) -> i64 {
         secs(self.throttle_window)
+    }
+
+    pub(crate) fn reuse_interval_secs(&self) -> i64 {
+        secs(self.refresh_reuse_interval)
     }
 }
 

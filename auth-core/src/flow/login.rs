@@ -1,77 +1,127 @@
-//! Registration and the password step, with throttling.
+//! Registration and the password step, each throttled in the store.
 
-use std::net::IpAddr;
-
-use super::{Authenticator, LoginOutcome};
+use super::events::security_event;
+use super::throttle::{Reservation, Step};
+use super::{Authenticator, ClientInfo, LoginOutcome, username};
 use crate::Error;
 use crate::password::PasswordCheck;
 use crate::store::{NewUser, User};
 
-/// Throttling keys: one per account, one per client address.
-fn account_key(scope: &str, account: &str) -> String {
-    format!("{scope}:account:{account}")
-}
-
-fn address_key(scope: &str, address: IpAddr) -> String {
-    format!("{scope}:address:{address}")
-}
-
 impl Authenticator {
     /// Creates an account with a password.
     ///
-    /// Errors: [`Error::WeakPassword`] (too short, too long, or the username),
+    /// The username is put in its RFC 8265 `UsernameCaseMapped` form first
+    /// (so `Alice`, `alice` and `Ａｌｉｃｅ` are one account); the password
+    /// policy is checked against that form. Each client address may register
+    /// [`FlowConfig::registrations_per`](super::FlowConfig::registrations_per)
+    /// accounts per window, a limit decided in the store before any hashing.
+    ///
+    /// Errors: [`Error::InvalidUsername`] (refused by the profile, or longer
+    /// than 64 characters), [`Error::WeakPassword`], [`Error::TooManyAttempts`],
+    /// [`Error::Overloaded`] (the hasher's queue is full),
     /// [`Error::UsernameTaken`].
-    pub async fn register(&self, username: &str, password: &str) -> Result<User, Error> {
+    pub async fn register(
+        &self,
+        username: &str,
+        password: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<User, Error> {
+        let client = client.into();
         let inner = &*self.inner;
+        let username = username::canonical(username)?;
         inner
             .hasher
             .policy()
-            .check_new_password(password, Some(username))
+            .check_new_password(password, Some(&username))
             .map_err(Error::WeakPassword)?;
-        if username.is_empty()
-            || username.chars().count() > 64
-            || username.chars().any(char::is_control)
-        {
-            return Err(Error::InvalidUsername);
+        let reservation = self.reserve(Step::Register, None, &client).await?;
+        let created = async {
+            let phc = inner.hasher.hash(password).await?;
+            inner
+                .store
+                .create_user(NewUser {
+                    roles: (inner.roles_for_new_user)(&username),
+                    username,
+                    password_hash: Some(phc),
+                })
+                .await
         }
-        let phc = inner.hasher.hash(password).await?;
-        inner
-            .store
-            .create_user(NewUser {
-                username: username.to_owned(),
-                password_hash: Some(phc),
-                roles: (inner.roles_for_new_user)(username),
-            })
-            .await
+        .await;
+        match &created {
+            // A registration counts, made or refused for its name: both cost
+            // a hash. Only one the server could not finish is given back.
+            Ok(user) => {
+                security_event!(info, "user.registered", client, user = %user.id);
+            }
+            Err(Error::UsernameTaken) => {}
+            Err(_) => reservation.give_back(self).await,
+        }
+        created
     }
 
     /// The password step.
     ///
-    /// The same [`Error::InvalidCredentials`] after the same argon2 work answers
-    /// an unknown user and a wrong password. Once the account or the client
-    /// address has failed [`FlowConfig::max_failures`](super::FlowConfig::max_failures)
-    /// times in the window, every attempt — the right password included — gets
-    /// [`Error::TooManyAttempts`] until the window ends. A success clears the
-    /// account's failures. A password over the policy's maximum length is
-    /// refused before any hashing.
+    /// Each attempt is counted in the store *before* the password is checked,
+    /// against the account and against the client address, in one atomic
+    /// step per key: once [`FlowConfig::max_failures`](super::FlowConfig::max_failures)
+    /// attempts are counted in the window, every further one — sent later or
+    /// at the same moment, with the right password or not — gets
+    /// [`Error::TooManyAttempts`] without being checked. A success gives its
+    /// attempt back and clears the account's failures.
+    ///
+    /// The same [`Error::InvalidCredentials`] after the same argon2 work
+    /// answers an unknown user, a username the RFC 8265 profile refuses, and a
+    /// wrong password. A password over the policy's maximum length is refused
+    /// before any hashing (and counts as a failure).
     pub async fn login(
         &self,
         username: &str,
         password: &str,
-        client: Option<IpAddr>,
+        client: impl Into<ClientInfo>,
     ) -> Result<LoginOutcome, Error> {
-        let inner = &*self.inner;
-        let account = account_key("login", username);
-        let address = client.map(|ip| address_key("login", ip));
-        self.refuse_if_throttled(&account, address.as_deref())
-            .await?;
+        let client = client.into();
+        // An unusable name is an unknown user, down to the work done.
+        let name = username::canonical(username).unwrap_or_default();
+        let reservation = self.reserve(Step::Login, Some(&name), &client).await?;
 
-        if password.chars().count() > inner.hasher.policy().max_len() {
-            self.count_failure(&account, address.as_deref()).await?;
-            return Err(Error::InvalidCredentials);
+        let checked = self.check_password(&name, password).await;
+        let user = match checked {
+            Ok(Some(user)) => user,
+            Ok(None) => {
+                security_event!(info, "login.failed", client, reason = "invalid_credentials");
+                return Err(Error::InvalidCredentials);
+            }
+            Err(error) => {
+                // Not checked (store down, hasher saturated): not a failure.
+                reservation.give_back(self).await;
+                return Err(error);
+            }
+        };
+        reservation.succeeded(self).await?;
+
+        if user.totp.as_ref().is_some_and(|t| t.confirmed) {
+            let challenge = self.mfa_challenge(&user)?;
+            return Ok(LoginOutcome::MfaRequired(challenge));
         }
+        security_event!(info, "login.succeeded", client, user = %user.id, method = "pwd");
+        let tokens = self
+            .start_session(&user, vec!["pwd".to_owned()], crate::time::now())
+            .await?;
+        Ok(LoginOutcome::Tokens(tokens))
+    }
 
-        let user = inner.store.user_by_name(username).await?;
+    /// The account named `name` if `password` is its password; `None` for a
+    /// wrong password or an unknown account, after the same work.
+    async fn check_password(&self, name: &str, password: &str) -> Result<Option<User>, Error> {
+        let inner = &*self.inner;
+        if password.chars().count() > inner.hasher.policy().max_len() {
+            return Ok(None);
+        }
+        let user = if name.is_empty() {
+            None
+        } else {
+            inner.store.user_by_name(name).await?
+        };
         let (user, check) = match user {
             Some(User {
                 password_hash: Some(ref phc),
@@ -83,78 +133,33 @@ impl Authenticator {
             // Same work as a wrong password, so timing does not tell.
             _ => (None, inner.hasher.verify_dummy(password).await?),
         };
-        let user = match (user, check) {
-            (Some(user), check) if check.is_match() => {
-                // Attempts that raced past the first check while others were
-                // failing: the limit holds for them too, right password or not.
-                self.refuse_if_throttled(&account, address.as_deref())
-                    .await?;
-                if check == PasswordCheck::MatchNeedsRehash {
-                    // A password set under an older, laxer minimum length still
-                    // logs in; it keeps its old hash until it is changed.
-                    match inner.hasher.hash(password).await {
-                        Ok(phc) => inner.store.set_password_hash(&user.id, &phc).await?,
-                        Err(Error::PasswordTooShort { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                user
-            }
-            _ => {
-                self.count_failure(&account, address.as_deref()).await?;
-                return Err(Error::InvalidCredentials);
-            }
+        let Some(user) = user.filter(|_| check.is_match()) else {
+            return Ok(None);
         };
-        inner.store.clear_failures(&account).await?;
-
-        if user.totp.as_ref().is_some_and(|t| t.confirmed) {
-            let challenge = self.mfa_challenge(&user)?;
-            return Ok(LoginOutcome::MfaRequired(challenge));
-        }
-        let tokens = self
-            .start_session(&user, vec!["pwd".to_owned()], crate::time::now())
-            .await?;
-        Ok(LoginOutcome::Tokens(tokens))
-    }
-
-    /// Refuses with [`Error::TooManyAttempts`] while a key is over its limit.
-    pub(crate) async fn refuse_if_throttled(
-        &self,
-        account: &str,
-        address: Option<&str>,
-    ) -> Result<(), Error> {
-        let now = crate::time::now();
-        let limit = self.inner.config.max_failures;
-        let mut retry_after: i64 = 0;
-        for key in std::iter::once(account).chain(address) {
-            let failures = self.inner.store.failures(key, now).await?;
-            if failures.count >= limit {
-                retry_after = retry_after.max(failures.window_ends - now);
+        if check == PasswordCheck::MatchNeedsRehash {
+            // A password set under an older, laxer minimum length still
+            // logs in; it keeps its old hash until it is changed.
+            match inner.hasher.hash(password).await {
+                Ok(phc) => inner.store.set_password_hash(&user.id, &phc).await?,
+                Err(Error::PasswordTooShort { .. }) => {}
+                Err(e) => return Err(e),
             }
         }
-        if retry_after > 0 {
-            return Err(Error::TooManyAttempts {
-                retry_after: u64::try_from(retry_after).unwrap_or(1).max(1),
-            });
-        }
-        Ok(())
+        Ok(Some(user))
     }
 
-    /// Counts one failure for the account and the address.
-    pub(crate) async fn count_failure(
+    /// Reserves one attempt of `step` for the account (when there is one) and
+    /// the client address, or refuses with [`Error::TooManyAttempts`].
+    pub(super) async fn reserve(
         &self,
-        account: &str,
-        address: Option<&str>,
-    ) -> Result<(), Error> {
-        let now = crate::time::now();
-        let window = self.inner.config.window_secs();
-        for key in std::iter::once(account).chain(address) {
-            self.inner.store.record_failure(key, now, window).await?;
+        step: Step,
+        account: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<Reservation, Error> {
+        let reserved = Reservation::take(self, step, account, client).await;
+        if let Err(Error::TooManyAttempts { .. }) = &reserved {
+            security_event!(warn, "login.throttled", client, step = step.name());
         }
-        Ok(())
-    }
-
-    pub(crate) fn mfa_throttle_key(user_id: &str) -> String {
-        account_key("mfa", user_id)
+        reserved
     }
 }

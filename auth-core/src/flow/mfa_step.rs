@@ -1,21 +1,30 @@
 //! The second step: TOTP or a recovery code, and TOTP enrolment.
 
-use std::net::IpAddr;
-
-use zeroize::Zeroizing;
-
-use super::{Authenticator, TokenPair};
+use super::events::security_event;
+use super::throttle::Step;
+use super::{Authenticator, ClientInfo, TokenPair};
 use crate::Error;
-use crate::mfa::{RecoveryCodes, TotpEnrollment};
-use crate::store::TotpState;
+use crate::mfa::{RecoveryCodes, TotpEnrollment, TotpSecret};
+use crate::store::{SecretHash, User};
 
 /// `amr` after a password and a second factor (RFC 8176).
 const MFA_AMR: [&str; 3] = ["pwd", "otp", "mfa"];
+
+/// Which second factor a code is.
+enum Factor {
+    Totp,
+    Recovery(SecretHash),
+}
 
 impl Authenticator {
     /// The second step: `code` is a current TOTP code (accepted once) or an
     /// unused recovery code (accepted once); `mfa_token` comes from the password
     /// step and works once.
+    ///
+    /// Like the password step, each attempt is counted in the store before
+    /// the code is checked, per account and per client address, so at most
+    /// [`FlowConfig::max_failures`](super::FlowConfig::max_failures) codes are
+    /// ever tried in a window, however many arrive at once.
     ///
     /// Errors: [`Error::InvalidCode`] for a wrong, reused or expired code or
     /// token; [`Error::TooManyAttempts`] after too many failures for the account.
@@ -23,41 +32,24 @@ impl Authenticator {
         &self,
         mfa_token: &str,
         code: &str,
-        client: Option<IpAddr>,
+        client: impl Into<ClientInfo>,
     ) -> Result<TokenPair, Error> {
+        let client = client.into();
         let inner = &*self.inner;
         let pending = self.open_mfa_token(mfa_token)?;
-        let throttle_key = Self::mfa_throttle_key(&pending.sub);
-        let address = client.map(|ip| format!("mfa:address:{ip}"));
-        self.refuse_if_throttled(&throttle_key, address.as_deref())
-            .await?;
+        let reservation = self.reserve(Step::Mfa, Some(&pending.sub), &client).await?;
 
-        let user = inner
-            .store
-            .user_by_id(&pending.sub)
-            .await?
-            .ok_or(Error::InvalidCode)?;
-        let now = crate::time::now();
-        let confirmed = user.totp.as_ref().filter(|t| t.confirmed);
-        // A TOTP step is spent by checking it (losing one costs the user
-        // nothing: the next step's code works). A recovery code is only
-        // looked at first and spent after the mfa_token, so a used token never
-        // costs the user one of their ten codes.
-        let factor = match confirmed {
-            Some(totp) if is_totp_shaped(code) => inner
-                .totp
-                .verify_once(&*inner.store, &user.id, &totp.secret, code, now)
-                .await?
-                .then_some(Factor::Totp),
-            Some(_) => RecoveryCodes::hash(code)
-                .filter(|hash| user.recovery_codes.iter().any(|stored| stored.ct_eq(hash)))
-                .map(Factor::Recovery),
-            None => None,
-        };
-        let Some(factor) = factor else {
-            self.count_failure(&throttle_key, address.as_deref())
-                .await?;
-            return Err(Error::InvalidCode);
+        let checked = self.check_second_factor(&pending.sub, code).await;
+        let (user, factor) = match checked {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                security_event!(info, "mfa.failed", client, user = %pending.sub, reason = "invalid_code");
+                return Err(Error::InvalidCode);
+            }
+            Err(error) => {
+                reservation.give_back(self).await;
+                return Err(error);
+            }
         };
         // The token works once: a second use, even with another valid code, fails.
         if !inner
@@ -65,23 +57,61 @@ impl Authenticator {
             .use_once(&format!("mfa-token:{}", pending.jti), pending.exp)
             .await?
         {
+            security_event!(info, "mfa.failed", client, user = %pending.sub, reason = "spent_mfa_token");
             return Err(Error::InvalidCode);
         }
         if let Factor::Recovery(hash) = factor
             && !inner.store.consume_recovery_code(&user.id, &hash).await?
         {
             // Spent concurrently by another request.
-            self.count_failure(&throttle_key, address.as_deref())
-                .await?;
+            security_event!(info, "mfa.failed", client, user = %user.id, reason = "spent_recovery_code");
             return Err(Error::InvalidCode);
         }
-        inner.store.clear_failures(&throttle_key).await?;
+        reservation.succeeded(self).await?;
+        security_event!(info, "login.succeeded", client, user = %user.id, method = "mfa");
         let amr = MFA_AMR.iter().map(|m| (*m).to_owned()).collect();
         self.start_session(&user, amr, pending.auth_time).await
     }
 
-    /// Starts TOTP enrolment for `user_id`: a new secret, stored unconfirmed
-    /// (login does not ask for it until [`Authenticator::confirm_totp`]).
+    /// The user and the factor `code` is, if it is a valid one of theirs.
+    ///
+    /// A TOTP step is spent by checking it (losing one costs the user
+    /// nothing: the next step's code works). A recovery code is only looked
+    /// at here and spent after the `mfa_token`, so a used token never costs
+    /// the user one of their ten codes.
+    async fn check_second_factor(
+        &self,
+        user_id: &str,
+        code: &str,
+    ) -> Result<Option<(User, Factor)>, Error> {
+        let inner = &*self.inner;
+        let Some(user) = inner.store.user_by_id(user_id).await? else {
+            return Ok(None);
+        };
+        let Some(totp) = user.totp.as_ref().filter(|t| t.confirmed) else {
+            return Ok(None);
+        };
+        let factor = if is_totp_shaped(code) {
+            let Some(secret) = TotpSecret::open(totp, &inner.secret, &user.id) else {
+                tracing::error!(user = %user.id, "a stored TOTP secret does not open with this server secret");
+                return Ok(None);
+            };
+            inner
+                .totp
+                .verify_once(&*inner.store, &user.id, secret.as_bytes(), code, crate::time::now())
+                .await?
+                .then_some(Factor::Totp)
+        } else {
+            RecoveryCodes::hash(code)
+                .map(|hash| RecoveryCodes::keyed(&inner.secret, &user.id, &hash))
+                .filter(|keyed| user.recovery_codes.iter().any(|stored| stored.ct_eq(keyed)))
+                .map(Factor::Recovery)
+        };
+        Ok(factor.map(|factor| (user, factor)))
+    }
+
+    /// Starts TOTP enrolment for `user_id`: a new secret, stored (sealed)
+    /// unconfirmed (login does not ask for it until [`Authenticator::confirm_totp`]).
     pub async fn enroll_totp(&self, user_id: &str) -> Result<TotpEnrollment, Error> {
         let inner = &*self.inner;
         let user = inner
@@ -100,63 +130,60 @@ impl Authenticator {
         let enrollment = inner.totp.enrollment(&secret, &account)?;
         inner
             .store
-            .set_totp(
-                &user.id,
-                Some(TotpState {
-                    secret: Zeroizing::new(secret.as_bytes().to_vec()),
-                    confirmed: false,
-                }),
-            )
+            .set_totp(&user.id, Some(secret.seal(&inner.secret, &user.id, false)?))
             .await?;
         Ok(enrollment)
     }
 
     /// Confirms enrolment with a first code and returns ten recovery codes,
-    /// shown once (the store keeps their hashes). From now on login asks for a
-    /// second factor.
-    pub async fn confirm_totp(&self, user_id: &str, code: &str) -> Result<Vec<String>, Error> {
+    /// shown once (the store keeps their keyed hashes). From now on login
+    /// asks for a second factor.
+    pub async fn confirm_totp(
+        &self,
+        user_id: &str,
+        code: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<Vec<String>, Error> {
+        let client = client.into();
         let inner = &*self.inner;
         let user = inner
             .store
             .user_by_id(user_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let Some(totp) = user.totp else {
+        let Some(secret) = user
+            .totp
+            .as_ref()
+            .and_then(|totp| TotpSecret::open(totp, &inner.secret, &user.id))
+        else {
             return Err(Error::InvalidCode);
         };
         let now = crate::time::now();
         if !is_totp_shaped(code)
             || !inner
                 .totp
-                .verify_once(&*inner.store, &user.id, &totp.secret, code, now)
+                .verify_once(&*inner.store, &user.id, secret.as_bytes(), code, now)
                 .await?
         {
             return Err(Error::InvalidCode);
         }
         let (codes, hashes) = RecoveryCodes::generate()?;
-        inner.store.set_recovery_codes(&user.id, hashes).await?;
+        let keyed = hashes
+            .iter()
+            .map(|hash| RecoveryCodes::keyed(&inner.secret, &user.id, hash))
+            .collect();
+        inner.store.set_recovery_codes(&user.id, keyed).await?;
         inner
             .store
-            .set_totp(
-                &user.id,
-                Some(TotpState {
-                    secret: totp.secret,
-                    confirmed: true,
-                }),
-            )
+            .set_totp(&user.id, Some(secret.seal(&inner.secret, &user.id, true)?))
             .await?;
+        security_event!(info, "totp.enrolled", client, user = %user.id);
         Ok(codes)
     }
 }
 
 /// Six to eight ASCII digits (the lengths [`Totp`](crate::mfa::Totp) can be
 /// configured for; it checks the exact one); anything else is tried as a
-/// Which second factor a code is.
-enum Factor {
-    Totp,
-    Recovery(crate::store::SecretHash),
-}
-
 /// recovery code, which has ten characters.
 fn is_totp_shaped(code: &str) -> bool {
     (6..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())

@@ -13,35 +13,47 @@
 //!     .password_policy(PasswordPolicy::insecure_fast_for_tests())
 //!     .build()
 //!     .await?;
-//! auth.register("ada", "correct horse battery").await?;
+//! auth.register("Ada", "correct horse battery", None).await?;
 //! let LoginOutcome::Tokens(tokens) = auth.login("ada", "correct horse battery", None).await? else {
 //!     unreachable!("no second factor enrolled")
 //! };
 //! let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
 //! assert_eq!(claims.amr, ["pwd"]);
-//! let next = auth.refresh(tokens.refresh.expose()).await?;      // rotation
-//! assert!(auth.refresh(tokens.refresh.expose()).await.is_err()); // reuse: the family is revoked
-//! assert!(auth.verifier().verify(&next.access.access_token).is_err());
+//! let first = tokens.refresh.expose();
+//! let next = auth.refresh(first, None).await?;                 // rotation
+//! let again = auth.refresh(first, None).await?;                // a second tab, within the reuse interval:
+//! assert_eq!(again.refresh.expose(), next.refresh.expose());   // the same successor
+//! let last = auth.refresh(next.refresh.expose(), None).await?;
+//! assert!(auth.refresh(first, None).await.is_err());           // reuse: the family is revoked
+//! assert!(auth.verifier().verify(&last.access.access_token).is_err());
 //! # Ok(()) }
 //! ```
 
 mod api_keys;
 mod builder;
+mod client;
 mod config;
+pub mod events;
 mod login;
 mod mfa_step;
 mod mfa_token;
 mod outcome;
+mod refresh_token;
 mod session;
+mod throttle;
+mod username;
 
 use std::sync::Arc;
 
 pub use api_keys::{API_KEY_PREFIX, NewApiKey, api_key_hash};
 pub use builder::AuthenticatorBuilder;
+pub use client::{ClientInfo, MAX_USER_AGENT_CHARS};
 pub use config::FlowConfig;
 pub use outcome::{LoginOutcome, MfaChallenge, RefreshToken, TokenPair};
+pub use username::{MAX_USERNAME_CHARS, canonical as canonical_username};
 
 use crate::Error;
+use crate::ServerSecret;
 use crate::mfa::Totp;
 use crate::password::PasswordHasher;
 use crate::revocation::RevocationList;
@@ -68,6 +80,8 @@ struct Inner {
     /// This instance's local API-key index (shared stores), kept current at
     /// once for the keys this instance creates and deletes.
     api_key_index: Option<crate::store::ApiKeyIndex>,
+    /// Seals TOTP secrets, keys recovery-code hashes, MACs refresh tokens.
+    secret: ServerSecret,
 }
 
 impl std::fmt::Debug for Authenticator {

@@ -1,35 +1,11 @@
 //! Issuing a session's tokens, refreshing them with rotation, logging out.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::config::secs;
-use super::{Authenticator, RefreshToken, TokenPair};
+use super::events::security_event;
+use super::{Authenticator, ClientInfo, RefreshToken, TokenPair, refresh_token};
 use crate::Error;
-use crate::store::{Revocation, Rotation, SecretHash, Session, User};
+use crate::store::{NextRefresh, PresentedRefresh, Revocation, Rotation, Session, User};
 use crate::token::{AccessClaims, TokenRequest};
-
-/// Domain label of refresh-token hashes.
-const REFRESH_DOMAIN: &str = "refresh-token";
-
-/// A new refresh token (256 bits) and its hash.
-fn new_refresh_token() -> Result<(RefreshToken, SecretHash), Error> {
-    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(bytes.as_mut_slice()).map_err(|_| Error::Random)?;
-    let token = URL_SAFE_NO_PAD.encode(bytes.as_slice());
-    let hash = SecretHash::of(REFRESH_DOMAIN, token.as_bytes());
-    Ok((RefreshToken::new(token), hash))
-}
-
-/// The hash a presented refresh token is looked up by; `None` for input that
-/// cannot be one of ours (so the store is not even asked).
-fn presented_hash(token: &str) -> Option<SecretHash> {
-    let plausible = token.len() == 43
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    plausible.then(|| SecretHash::of(REFRESH_DOMAIN, token.as_bytes()))
-}
 
 impl Authenticator {
     /// Starts a session for `user` (after the password step, the second step
@@ -49,26 +25,28 @@ impl Authenticator {
             auth_time,
             created_at: now,
         };
-        let (refresh, hash) = new_refresh_token()?;
         let refresh_expires_at = now.saturating_add(secs(inner.config.refresh_ttl));
+        let (refresh, hash) =
+            refresh_token::issue(&inner.secret, &session.sid, 0, refresh_expires_at)?;
         inner
             .store
             .create_session(&session, &hash, refresh_expires_at)
             .await?;
-        self.tokens_for(&session, &user.roles, refresh)
+        self.tokens_for(&session, user, refresh)
     }
 
     fn tokens_for(
         &self,
         session: &Session,
-        roles: &[String],
+        user: &User,
         refresh: RefreshToken,
     ) -> Result<TokenPair, Error> {
         let request = TokenRequest::new(session.user_id.clone())
             .session(session.sid.clone())
             .amr(session.amr.iter().cloned())
-            .roles(roles.iter().cloned())
-            .auth_time(session.auth_time);
+            .roles(user.roles.iter().cloned())
+            .auth_time(session.auth_time)
+            .preferred_username(user.username.clone());
         Ok(TokenPair {
             access: self.inner.issuer.issue(&request)?,
             refresh,
@@ -82,27 +60,57 @@ impl Authenticator {
     /// §4.14.2): the whole family is revoked — its newest refresh token and
     /// every access token carrying its `sid` stop working — and the answer is
     /// [`Error::InvalidGrant`], like for unknown, expired or revoked tokens.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error> {
+    /// One exception keeps two tabs that refresh at once logged in: the token
+    /// rotated last, presented again within
+    /// [`FlowConfig::refresh_reuse_interval`](super::FlowConfig::refresh_reuse_interval)
+    /// while its successor is still current, gets a new access token and that
+    /// *same* successor (no second branch of the family is made).
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<TokenPair, Error> {
+        let client = client.into();
         let inner = &*self.inner;
-        let presented = presented_hash(refresh_token).ok_or(Error::InvalidGrant)?;
-        let (next, next_hash) = new_refresh_token()?;
         let now = crate::time::now();
+        let presented = refresh_token::parse(&inner.secret, refresh_token)
+            .filter(|presented| presented.expires_at > now)
+            .ok_or(Error::InvalidGrant)?;
         let next_expires_at = now.saturating_add(secs(inner.config.refresh_ttl));
-        match inner
+        let generation = presented
+            .generation
+            .checked_add(1)
+            .ok_or(Error::InvalidGrant)?;
+        let (next, hash) =
+            refresh_token::issue(&inner.secret, &presented.sid, generation, next_expires_at)?;
+        let successor = NextRefresh {
+            generation,
+            hash,
+            sealed: refresh_token::seal_successor(refresh_token, &presented, &next)?,
+        };
+        let rotation = inner
             .store
-            .rotate_refresh(&presented, &next_hash, now, next_expires_at)
-            .await?
-        {
-            Rotation::Rotated(session) => {
-                let user = inner.store.user_by_id(&session.user_id).await?;
-                let Some(user) = user else {
-                    self.revoke_session(&session.sid).await?;
-                    return Err(Error::InvalidGrant);
-                };
-                self.tokens_for(&session, &user.roles, next)
+            .rotate_refresh(
+                &presented,
+                &successor,
+                now,
+                next_expires_at,
+                inner.config.reuse_interval_secs(),
+            )
+            .await?;
+        match rotation {
+            Rotation::Rotated(session) => self.refreshed(&session, next).await,
+            Rotation::Repeated {
+                session,
+                sealed_successor,
+            } => {
+                let same =
+                    refresh_token::open_successor(refresh_token, &presented, &sealed_successor)
+                        .ok_or(Error::InvalidGrant)?;
+                self.refreshed(&session, same).await
             }
             Rotation::Reused(session) => {
-                tracing::warn!(sid = %session.sid, user = %session.user_id, "refresh token reuse: session revoked");
+                security_event!(warn, "refresh.reused", client, user = %session.user_id, sid = %session.sid);
                 self.revoke(Revocation::Session {
                     sid: session.sid,
                     until: self.access_token_horizon(),
@@ -114,46 +122,65 @@ impl Authenticator {
         }
     }
 
-    /// Logs out the session of `claims`: its access token is revoked until its
-    /// `exp`, its family is revoked. A refresh token presented along (the
-    /// cookie) is revoked too if it belongs to the same user.
+    /// The tokens of a refreshed session, with `refresh` as its refresh token;
+    /// a session whose user is gone is ended instead.
+    async fn refreshed(&self, session: &Session, refresh: RefreshToken) -> Result<TokenPair, Error> {
+        let Some(user) = self.inner.store.user_by_id(&session.user_id).await? else {
+            self.revoke_session(&session.sid).await?;
+            return Err(Error::InvalidGrant);
+        };
+        self.tokens_for(session, &user, refresh)
+    }
+
+    /// Logs out the session of `claims`: its access token is revoked for as
+    /// long as it could verify, its family is revoked. A refresh token
+    /// presented along (the cookie) is revoked too if it belongs to the same user.
     pub async fn logout<C>(
         &self,
         claims: &AccessClaims<C>,
         refresh_token: Option<&str>,
+        client: impl Into<ClientInfo>,
     ) -> Result<(), Error> {
+        let client = client.into();
         self.revoke(Revocation::Token {
             jti: claims.jti.clone(),
-            expires_at: claims.exp,
+            expires_at: claims
+                .exp
+                .saturating_add(crate::token::MAX_LEEWAY.as_secs() as i64),
         })
         .await?;
         if let Some(sid) = &claims.sid {
             self.revoke_session(sid).await?;
         }
-        if let Some(hash) = refresh_token.and_then(presented_hash)
-            && let Some(session) = self.inner.store.session_by_refresh(&hash).await?
+        if let Some(session) = self.session_of_refresh(refresh_token).await?
             && session.user_id == claims.sub
             && Some(&session.sid) != claims.sid.as_ref()
         {
             self.revoke_session(&session.sid).await?;
         }
+        security_event!(info, "logout", client, user = %claims.sub, sid = claims.sid.as_deref());
         Ok(())
     }
 
     /// Logs out the session a refresh token belongs to (for pages, where the
     /// refresh cookie may be all there is).
-    pub async fn logout_refresh(&self, refresh_token: &str) -> Result<(), Error> {
-        if let Some(hash) = presented_hash(refresh_token)
-            && let Some(session) = self.inner.store.session_by_refresh(&hash).await?
-        {
+    pub async fn logout_refresh(
+        &self,
+        refresh_token: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<(), Error> {
+        let client = client.into();
+        if let Some(session) = self.session_of_refresh(Some(refresh_token)).await? {
             self.revoke_session(&session.sid).await?;
+            security_event!(info, "logout", client, user = %session.user_id, sid = %session.sid);
         }
         Ok(())
     }
 
     /// Logs `user_id` out everywhere: every session and every access token
     /// issued up to this second. A new login works again from the next second.
-    pub async fn logout_all(&self, user_id: &str) -> Result<(), Error> {
+    pub async fn logout_all(&self, user_id: &str, client: impl Into<ClientInfo>) -> Result<(), Error> {
+        let client = client.into();
         let sessions = self.inner.store.revoke_user_sessions(user_id).await?;
         self.revoke(Revocation::User {
             sub: user_id.to_owned(),
@@ -171,7 +198,19 @@ impl Authenticator {
             })
             .await?;
         }
+        security_event!(info, "logout_all", client, user = %user_id);
         Ok(())
+    }
+
+    /// The live session of a presented refresh token (any generation of its
+    /// family: its MAC proves it was ours).
+    async fn session_of_refresh(&self, token: Option<&str>) -> Result<Option<Session>, Error> {
+        let Some(PresentedRefresh { sid, .. }) =
+            token.and_then(|token| refresh_token::parse(&self.inner.secret, token))
+        else {
+            return Ok(None);
+        };
+        self.inner.store.session(&sid).await
     }
 
     async fn revoke_session(&self, sid: &str) -> Result<(), Error> {
@@ -183,8 +222,9 @@ impl Authenticator {
         .await
     }
 
-    /// The latest `exp` an access token issued now can have (plus leeway): how
-    /// long a session or user revocation must be remembered.
+    /// The latest moment an access token issued now can still verify: its
+    /// lifetime (verifiers of this issuer refuse longer ones) plus the
+    /// largest leeway. How long a session or user revocation must be kept.
     fn access_token_horizon(&self) -> i64 {
         crate::time::now()
             .saturating_add(secs(self.inner.issuer.ttl()))

@@ -10,11 +10,11 @@ use zeroize::Zeroizing;
 use crate::Error;
 
 /// Larger than any key file this crate writes (RSA-8192 PKCS#8 is under 7 KiB).
-pub(super) const MAX_FILE_LEN: u64 = 64 * 1024;
+pub(crate) const MAX_FILE_LEN: u64 = 64 * 1024;
 
 /// Reads a file of at most [`MAX_FILE_LEN`] bytes into a zeroizing buffer;
 /// `None` if it does not exist.
-pub(super) fn read_small(path: &Path) -> Result<Option<Zeroizing<String>>, Error> {
+pub(crate) fn read_small(path: &Path) -> Result<Option<Zeroizing<String>>, Error> {
     let failed = |e: io::Error| Error::KeyFile {
         path: path.to_owned(),
         source: e,
@@ -39,7 +39,7 @@ pub(super) fn read_small(path: &Path) -> Result<Option<Zeroizing<String>>, Error
 }
 
 /// Writes `bytes` to `dir/name` so that readers see the old file or the whole new one.
-pub(super) fn write_atomically(
+pub(crate) fn write_atomically(
     dir: &Path,
     name: &str,
     bytes: &[u8],
@@ -56,7 +56,7 @@ pub(super) fn write_atomically(
 
 /// A new hidden file in `dir` holding `bytes`, flushed to disk; mode 0600 on
 /// unix when it holds a secret.
-pub(super) fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathBuf, Error> {
+pub(crate) fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathBuf, Error> {
     let path = dir.join(format!(".tmp-{}", crate::random::base64_bytes::<12>()?));
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -81,7 +81,7 @@ pub(super) fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathB
 }
 
 /// Creates `dir` and its parents, readable by the owner only on unix.
-pub(super) fn create_folder(dir: &Path) -> Result<(), Error> {
+pub(crate) fn create_folder(dir: &Path) -> Result<(), Error> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -95,7 +95,7 @@ pub(super) fn create_folder(dir: &Path) -> Result<(), Error> {
     })
 }
 
-pub(super) fn remove_if_present(path: &Path) -> Result<(), Error> {
+pub(crate) fn remove_if_present(path: &Path) -> Result<(), Error> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -107,7 +107,7 @@ pub(super) fn remove_if_present(path: &Path) -> Result<(), Error> {
 }
 
 /// Makes renames and links in `dir` durable (unix; elsewhere a no-op).
-pub(super) fn sync_folder(dir: &Path) -> Result<(), Error> {
+pub(crate) fn sync_folder(dir: &Path) -> Result<(), Error> {
     #[cfg(unix)]
     File::open(dir)
         .and_then(|folder| folder.sync_all())
@@ -121,7 +121,7 @@ pub(super) fn sync_folder(dir: &Path) -> Result<(), Error> {
 }
 
 /// An [`Error::KeyFile`] for a problem with the contents or name of `path`.
-pub(super) fn file_error(
+pub(crate) fn file_error(
     path: &Path,
     kind: io::ErrorKind,
     reason: impl Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -3,7 +3,7 @@
 
 mod algorithm;
 mod dir;
-mod files;
+pub(crate) mod files;
 mod jwk;
 mod material;
 mod pem;

@@ -3,8 +3,8 @@
 
 use zeroize::Zeroizing;
 
-use crate::Error;
 use crate::store::SecretHash;
+use crate::{Error, ServerSecret};
 
 /// How many codes a user gets.
 const COUNT: usize = 10;
@@ -59,7 +59,7 @@ impl RecoveryCodes {
         Ok((codes, hashes))
     }
 
-    /// The stored hash of what a user typed, or `None` when the input cannot be
+    /// The hash of what a user typed, or `None` when the input cannot be
     /// a recovery code. Spaces and dashes are ignored and case does not
     /// matter; `o`, `i` and `l` read as `0`, `1` and `1`, the characters they
     /// are mistaken for.
@@ -67,7 +67,18 @@ impl RecoveryCodes {
         let normalized = normalize(input)?;
         Some(SecretHash::of(HASH_DOMAIN, normalized.as_bytes()))
     }
+
+    /// What a store keeps for one code of user `user_id`: its
+    /// [`hash`](Self::hash) under an HMAC keyed with `server`. A code has 50
+    /// bits of randomness, few enough that an unkeyed hash could be searched
+    /// through; a leaked store without the server secret cannot be.
+    pub fn keyed(server: &ServerSecret, user_id: &str, hash: &SecretHash) -> SecretHash {
+        SecretHash(server.mac(KEYED_PURPOSE, &[user_id.as_bytes(), &hash.0]))
+    }
 }
+
+/// The purpose label of keyed recovery-code hashes under the server secret.
+const KEYED_PURPOSE: &str = "recovery-code";
 
 fn random_code() -> Result<String, Error> {
     let mut bytes = Zeroizing::new([0u8; LEN]);

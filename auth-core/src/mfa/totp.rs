@@ -8,7 +8,7 @@ use totp_rs::{Algorithm, Builder, Secret};
 use zeroize::Zeroizing;
 
 use super::enrollment::{TotpEnrollment, percent_encode, qr_svg};
-use crate::Error;
+use crate::{Error, ServerSecret};
 use crate::store::{OneTimeStore, TotpState};
 
 /// RFC 4226 §4 asks for at least 128 bits of shared secret and recommends 160.
@@ -250,15 +250,34 @@ impl TotpSecret {
         Zeroizing::new(Secret::from(self.as_bytes()).to_base32())
     }
 
-    /// The store record for this secret; `confirmed` once the user has
-    /// proven, with a first code, that the app holds it.
-    pub fn into_state(self, confirmed: bool) -> TotpState {
-        TotpState {
-            secret: self.0,
+    /// The store record for this secret of user `user_id`: sealed with
+    /// `server` (AES-256-GCM, bound to the user, so a record copied to
+    /// another account does not open), `confirmed` once the user has proven,
+    /// with a first code, that the app holds it.
+    pub fn seal(
+        &self,
+        server: &ServerSecret,
+        user_id: &str,
+        confirmed: bool,
+    ) -> Result<TotpState, Error> {
+        let sealed = server.seal(SEAL_PURPOSE, user_id.as_bytes(), self.as_bytes())?;
+        Ok(TotpState {
+            secret: Zeroizing::new(sealed),
             confirmed,
-        }
+        })
+    }
+
+    /// The secret of a store record [`seal`](Self::seal) made for `user_id`;
+    /// `None` when it does not open (another server secret, another user, a
+    /// damaged record).
+    pub fn open(state: &TotpState, server: &ServerSecret, user_id: &str) -> Option<Self> {
+        let plain = server.open(SEAL_PURPOSE, user_id.as_bytes(), &state.secret)?;
+        Some(TotpSecret(plain))
     }
 }
+
+/// The purpose label of sealed TOTP secrets under the server secret.
+const SEAL_PURPOSE: &str = "totp-secret";
 
 impl fmt::Debug for TotpSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -485,8 +504,18 @@ mod tests {
         );
         assert_eq!(TotpSecret::from_base32("not base32!"), None);
         assert_eq!(format!("{a:?}"), "TotpSecret(..)");
-        let state = a.into_state(false);
-        assert_eq!(state.secret.len(), 20);
+        let server = ServerSecret::generate().unwrap();
+        let state = a.seal(&server, "u1", false).unwrap();
         assert!(!state.confirmed);
+        assert!(
+            !state.secret.windows(20).any(|w| w == a.as_bytes()),
+            "the stored record must not hold the secret in the clear"
+        );
+        assert_eq!(TotpSecret::open(&state, &server, "u1"), Some(a.clone()));
+        assert_eq!(TotpSecret::open(&state, &server, "u2"), None);
+        assert_eq!(
+            TotpSecret::open(&state, &ServerSecret::generate().unwrap(), "u1"),
+            None
+        );
     }
 }

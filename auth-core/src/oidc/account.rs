@@ -70,7 +70,12 @@ impl Authenticator {
     /// answer of a provider reached over TLS with a code this app exchanged).
     /// Errors: [`Error::ExternalAccountConflict`] if the account name is held
     /// by an account with a password.
-    pub async fn external_login(&self, identity: ExternalIdentity) -> Result<ExternalLogin, Error> {
+    pub async fn external_login(
+        &self,
+        identity: ExternalIdentity,
+        client: impl Into<crate::flow::ClientInfo>,
+    ) -> Result<ExternalLogin, Error> {
+        let client = client.into();
         let username = external_username(&identity.issuer, &identity.subject);
         let store = self.store();
         let (user, created) = match store.user_by_name(&username).await? {
@@ -100,6 +105,7 @@ impl Authenticator {
         let tokens = self
             .start_session(&user, federated_amr(&identity.amr), auth_time)
             .await?;
+        crate::flow::events::security_event!(info, "login.succeeded", client, user = %user.id, method = "fed");
         Ok(ExternalLogin {
             tokens,
             user,

@@ -43,7 +43,7 @@ pub const LOGIN_TTL: Duration = Duration::from_secs(600);
 const METADATA_MAX_AGE: i64 = 3600;
 
 /// Domain labels of what is derived from the login secret.
-const LOGIN_DOMAIN: &str = "oidc-login";
+const STATE_DOMAIN: &str = "oidc-state";
 const NONCE_DOMAIN: &str = "oidc-nonce";
 const PKCE_DOMAIN: &str = "oidc-pkce-verifier";
 
@@ -92,13 +92,19 @@ impl fmt::Debug for Callback {
 
 /// A started login: where to send the browser, and the secret that binds the
 /// login to it.
+///
+/// Starting a login stores nothing: everything the callback needs to check
+/// (`state`, `nonce`, the PKCE verifier, the expiry) is derived from the
+/// login secret, which only the browser that started the login holds. So
+/// anonymous requests to start logins cannot fill a store.
 pub struct LoginStart {
     /// The provider's authorization URL (`response_type=code`, `scope`,
     /// PKCE `S256`, `state`, `nonce`, `redirect_uri`).
     pub authorize_url: String,
-    /// The login secret, for a short-lived (`LOGIN_TTL`), `HttpOnly` cookie
-    /// that comes back with the callback (so `SameSite=Lax`, not `Strict`:
-    /// the callback is a navigation from the provider's site).
+    /// The login secret and its expiry, for a short-lived (`LOGIN_TTL`),
+    /// `HttpOnly` cookie that comes back with the callback (so
+    /// `SameSite=Lax`, not `Strict`: the callback is a navigation from the
+    /// provider's site).
     pub login_secret: Zeroizing<String>,
 }
 
@@ -158,12 +164,24 @@ fn derived(domain: &str, login_secret: &str) -> String {
 }
 
 /// Whether `value` can be a `state` or login secret of ours (43 base64url
-/// characters); anything else is refused before the store is asked.
+/// characters); anything else is refused before anything is derived.
 fn plausible(value: &str) -> bool {
     value.len() == 43
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The expiry of a login cookie `<secret>.<expires_at>` that has not expired
+/// at `now` and is no further away than a login lasts; `None` otherwise.
+fn unexpired(login_secret: &str, now: i64) -> Option<i64> {
+    let (secret, expires_at) = login_secret.split_once('.')?;
+    let digits = !expires_at.is_empty()
+        && expires_at.len() <= 19
+        && expires_at.bytes().all(|b| b.is_ascii_digit());
+    let expires_at: i64 = expires_at.parse().ok().filter(|_| digits)?;
+    let in_time = now < expires_at && expires_at <= now.saturating_add(LOGIN_TTL.as_secs() as i64);
+    (plausible(secret) && in_time).then_some(expires_at)
 }
 
 impl ProviderLogin {
@@ -207,7 +225,7 @@ impl ProviderLogin {
         &self.name
     }
 
-    fn store_key(&self, state: &str) -> String {
+    fn used_key(&self, state: &str) -> String {
         format!("oidc-login:{}:{state}", self.name)
     }
 
@@ -240,24 +258,16 @@ impl ProviderLogin {
         }
     }
 
-    /// Starts a login: a fresh login secret, `state`, `nonce` (OpenID Connect
-    /// only) and PKCE pair; the login state kept in `auth`'s store until
-    /// [`LOGIN_TTL`] runs out.
-    pub async fn begin(&self, auth: &Authenticator) -> Result<LoginStart, Error> {
-        let login_secret = Zeroizing::new(random_b64(32)?);
-        let state = random_b64(32)?;
+    /// Starts a login: a fresh login secret with its expiry ([`LOGIN_TTL`]),
+    /// and the `state`, `nonce` (OpenID Connect only) and PKCE pair derived
+    /// from it. Nothing is stored.
+    pub async fn begin(&self, _auth: &Authenticator) -> Result<LoginStart, Error> {
+        let expires_at = crate::time::now().saturating_add(LOGIN_TTL.as_secs() as i64);
+        let login_secret = Zeroizing::new(format!("{}.{expires_at}", random_b64(32)?));
+        let state = derived(STATE_DOMAIN, &login_secret);
         let nonce = derived(NONCE_DOMAIN, &login_secret);
         let verifier = PkceCodeVerifier::new(derived(PKCE_DOMAIN, &login_secret));
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
-
-        let expires_at = crate::time::now().saturating_add(LOGIN_TTL.as_secs() as i64);
-        auth.store()
-            .put_code(
-                &self.store_key(&state),
-                &SecretHash::of(LOGIN_DOMAIN, login_secret.as_bytes()),
-                expires_at,
-            )
-            .await?;
 
         let url = match &self.kind {
             Kind::Oidc {
@@ -302,24 +312,25 @@ impl ProviderLogin {
     /// does not verify or whose `nonce` is not this login's;
     /// [`Error::ProviderUnavailable`] when the provider cannot be reached;
     /// for a plain OAuth2 provider, what its [`UserInfo`](super::UserInfo) answers.
+    ///
+    /// A login completes once: its `state` is marked used in `auth`'s store
+    /// (until the login would have expired) once the provider has accepted
+    /// its code, so only callbacks carrying a code the provider issued for
+    /// this login can write anything.
     pub async fn finish(
         &self,
         auth: &Authenticator,
         callback: Callback,
         login_secret: Option<&str>,
+        client: impl Into<crate::flow::ClientInfo>,
     ) -> Result<ExternalLogin, Error> {
-        // The state is spent whatever happens next: a login is tried once.
-        let consumed = match (callback.state.as_deref(), login_secret) {
-            (Some(state), Some(secret)) if plausible(state) && plausible(secret) => {
-                auth.store()
-                    .consume_code(
-                        &self.store_key(state),
-                        &SecretHash::of(LOGIN_DOMAIN, secret.as_bytes()),
-                        crate::time::now(),
-                    )
-                    .await?
-            }
-            _ => false,
+        let now = crate::time::now();
+        let matched = match (callback.state.as_deref(), login_secret) {
+            (Some(state), Some(secret)) => unexpired(secret, now).filter(|_| {
+                let expected = derived(STATE_DOMAIN, secret);
+                subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), state.as_bytes()).into()
+            }),
+            _ => None,
         };
         if let Some(error) = callback.error.as_deref() {
             let code = PROVIDER_ERRORS
@@ -328,13 +339,12 @@ impl ProviderLogin {
                 .unwrap_or("invalid_request");
             return Err(Error::ProviderDenied(code));
         }
-        let login_secret = match login_secret {
-            Some(secret) if consumed => secret,
-            _ => {
-                return Err(Error::ExternalLogin(
-                    "the state matches no login in progress in this browser",
-                ));
-            }
+        let (Some(login_secret), Some(expires_at), Some(state)) =
+            (login_secret, matched, callback.state.as_deref())
+        else {
+            return Err(Error::ExternalLogin(
+                "the state matches no login in progress in this browser",
+            ));
         };
         let code = callback
             .code
@@ -373,7 +383,14 @@ impl ProviderLogin {
                 }
             }
         };
-        auth.external_login(identity).await
+        if !auth
+            .store()
+            .use_once(&self.used_key(state), expires_at)
+            .await?
+        {
+            return Err(Error::ExternalLogin("this login was already completed"));
+        }
+        auth.external_login(identity, client).await
     }
 
     /// The code exchanged at an OpenID Connect provider, its id_token verified.
@@ -442,6 +459,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_cookies_carry_their_expiry() {
+        let now = 1_800_000_000;
+        let secret = random_b64(32).unwrap();
+        assert_eq!(unexpired(&format!("{secret}.{}", now + 600), now), Some(now + 600));
+        assert_eq!(unexpired(&format!("{secret}.{now}"), now), None, "expired");
+        assert_eq!(unexpired(&format!("{secret}.{}", now + 601), now), None, "too far ahead");
+        assert_eq!(unexpired(&format!("short.{}", now + 60), now), None);
+        assert_eq!(unexpired(&format!("{secret}.+60"), now), None);
+        assert_eq!(unexpired(&secret, now), None);
+    }
 
     #[test]
     fn derived_values_are_independent_and_pkce_sized() {

@@ -41,15 +41,15 @@ impl PasswordCheck {
 /// At most [`PasswordPolicy::concurrency`] hashes run at a time, each on one
 /// of tokio's blocking threads, so argon2 never holds more than that many
 /// threads nor more than that many times its memory cost (19 MiB by default).
-/// Other callers wait in arrival order, asynchronously: a waiting caller holds
-/// no thread and no argon2 memory, only its future. The queue itself is not
-/// bounded, so under a flood latency grows with it (each caller waits for
-/// those ahead of it, `waiting / capacity` hash times); throttle logins per
-/// account and per client in front of the hasher, put a timeout on the
-/// request, and watch [`PasswordHasher::pool_stats`]. A caller whose future is
-/// dropped while it waits (timeout, client gone) leaves the queue and takes
-/// nothing; one dropped while its hash runs frees its slot when argon2
-/// finishes, as a running thread cannot be stopped.
+/// At most [`PasswordPolicy::queue`] other callers wait, in arrival order,
+/// asynchronously (a waiting caller holds no thread and no argon2 memory);
+/// one more is refused at once with [`Error::Overloaded`] (HTTP 503), so a
+/// flood of registrations or logins bounds the wait of a legitimate login to
+/// `queue / capacity` hash times instead of growing with the flood. Watch
+/// [`PasswordHasher::pool_stats`]. A caller whose future is dropped while it
+/// waits (timeout, client gone) leaves the queue and takes nothing; one
+/// dropped while its hash runs frees its slot when argon2 finishes, as a
+/// running thread cannot be stopped.
 ///
 /// Passwords longer than [`PasswordPolicy::max_len`] are refused before the
 /// queue, so an attacker cannot make the server hash megabytes, and they
@@ -109,7 +109,7 @@ impl PasswordHasher {
                 "password hasher uses argon2 parameters below the OWASP minimum; this is for tests only"
             );
         }
-        let pool = HashingPool::new(policy.concurrency());
+        let pool = HashingPool::new(policy.concurrency(), policy.queue());
         Self {
             inner: Arc::new(Shared {
                 policy,

@@ -15,5 +15,5 @@ mod pool;
 mod tests;
 
 pub use hasher::{PasswordCheck, PasswordHasher};
-pub use policy::{Argon2Params, PasswordPolicy, PasswordProblem};
+pub use policy::{Argon2Params, DEFAULT_HASH_QUEUE, PasswordPolicy, PasswordProblem};
 pub use pool::PoolStats;

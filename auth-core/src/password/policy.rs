@@ -134,7 +134,11 @@ pub struct PasswordPolicy {
     max_chars: usize,
     params: argon2::Params,
     max_concurrency: usize,
+    max_queue: usize,
 }
+
+/// The default bound on password checks waiting for the pool.
+pub const DEFAULT_HASH_QUEUE: usize = 64;
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
@@ -143,6 +147,7 @@ impl Default for PasswordPolicy {
             max_chars: 128,
             params: argon2::Params::DEFAULT,
             max_concurrency: default_concurrency(),
+            max_queue: DEFAULT_HASH_QUEUE,
         }
     }
 }
@@ -230,6 +235,21 @@ impl PasswordPolicy {
     /// How many hashes may run at the same time.
     pub fn concurrency(&self) -> usize {
         self.max_concurrency
+    }
+
+    /// How many hashes may wait for a free slot of the pool (default
+    /// [`DEFAULT_HASH_QUEUE`]); one more is refused at once with
+    /// [`Error::Overloaded`] instead of waiting behind a flood, so a flood
+    /// cannot make every login wait for seconds. Zero: never wait.
+    #[must_use]
+    pub fn max_queue(mut self, waiting: usize) -> Self {
+        self.max_queue = waiting;
+        self
+    }
+
+    /// The bound on hashes waiting for the pool.
+    pub fn queue(&self) -> usize {
+        self.max_queue
     }
 
     /// The argon2id cost parameters of new hashes.

@@ -14,9 +14,12 @@ pub struct PoolStats {
     pub capacity: usize,
     /// Hashes running now (each holds one of the `capacity` slots).
     pub running: usize,
-    /// Callers waiting for a slot. Grows under a flood: see
-    /// [`PasswordHasher`](crate::PasswordHasher).
+    /// Callers waiting for a slot; never above `queue`.
     pub waiting: usize,
+    /// How many callers may wait; one more is refused at once.
+    pub queue: usize,
+    /// Callers refused because the queue was full, since the pool was built.
+    pub refused: u64,
     /// The most hashes ever seen running at the same time; never above
     /// `capacity`.
     pub high_water: usize,
@@ -30,27 +33,36 @@ struct Counters {
     running: AtomicUsize,
     high_water: AtomicUsize,
     completed: AtomicU64,
+    refused: AtomicU64,
 }
 
 /// At most `capacity` jobs run at once, each on one of tokio's blocking
-/// threads; the others wait, in arrival order, for a permit.
+/// threads; at most `queue` others wait, in arrival order, for a permit; any
+/// more are refused at once ([`Error::Overloaded`]).
 ///
-/// The permit is taken *before* the blocking task is spawned and travels
+/// Admission is one `try_acquire` on a semaphore of `capacity + queue`
+/// permits, so the bound holds however many callers arrive together. The
+/// running permit is taken *before* the blocking task is spawned and travels
 /// inside it, so it is released when the job really ends: a caller that gives
 /// up while its job runs cannot let another job start next to it, and the
 /// bound holds on threads and on memory alike.
 pub(super) struct HashingPool {
     permits: Arc<Semaphore>,
+    admission: Arc<Semaphore>,
     capacity: usize,
+    queue: usize,
     counters: Arc<Counters>,
 }
 
 impl HashingPool {
-    pub(super) fn new(capacity: usize) -> Self {
-        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS);
+    pub(super) fn new(capacity: usize, queue: usize) -> Self {
+        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS / 2);
+        let queue = queue.min(Semaphore::MAX_PERMITS / 2);
         Self {
             permits: Arc::new(Semaphore::new(capacity)),
+            admission: Arc::new(Semaphore::new(capacity + queue)),
             capacity,
+            queue,
             counters: Arc::default(),
         }
     }
@@ -60,6 +72,8 @@ impl HashingPool {
             capacity: self.capacity,
             running: self.counters.running.load(Ordering::Acquire),
             waiting: self.counters.waiting.load(Ordering::Acquire),
+            queue: self.queue,
+            refused: self.counters.refused.load(Ordering::Acquire),
             high_water: self.counters.high_water.load(Ordering::Acquire),
             completed: self.counters.completed.load(Ordering::Acquire),
         }
@@ -72,21 +86,26 @@ impl HashingPool {
     /// finish (a thread cannot be interrupted) and frees the slot then.
     ///
     /// # Errors
-    /// [`Error::HashingPool`] outside a tokio runtime, when the runtime is
-    /// shutting down, or when the job panicked.
+    /// [`Error::Overloaded`] at once when `capacity + queue` jobs are already
+    /// admitted; [`Error::HashingPool`] outside a tokio runtime, when the
+    /// runtime is shutting down, or when the job panicked.
     pub(super) async fn run<T, F>(&self, job: F) -> Result<T, Error>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::HashingPool)?;
+        let Ok(admitted) = Arc::clone(&self.admission).try_acquire_owned() else {
+            self.counters.refused.fetch_add(1, Ordering::AcqRel);
+            return Err(Error::Overloaded);
+        };
         let slot = {
             let _waiting = Waiting::enter(&self.counters);
             let permit = Arc::clone(&self.permits)
                 .acquire_owned()
                 .await
                 .map_err(|_| Error::HashingPool)?;
-            Slot::take(permit, &self.counters)
+            Slot::take(permit, admitted, &self.counters)
         };
         let task = runtime.spawn_blocking(move || {
             let output = job();
@@ -122,11 +141,16 @@ impl Drop for Waiting<'_> {
 /// or the blocking task dropped unrun by a runtime that shuts down).
 struct Slot {
     _permit: OwnedSemaphorePermit,
+    _admitted: OwnedSemaphorePermit,
     counters: Arc<Counters>,
 }
 
 impl Slot {
-    fn take(permit: OwnedSemaphorePermit, counters: &Arc<Counters>) -> Self {
+    fn take(
+        permit: OwnedSemaphorePermit,
+        admitted: OwnedSemaphorePermit,
+        counters: &Arc<Counters>,
+    ) -> Self {
         let running = counters
             .running
             .fetch_add(1, Ordering::AcqRel)
@@ -134,6 +158,7 @@ impl Slot {
         counters.high_water.fetch_max(running, Ordering::AcqRel);
         Self {
             _permit: permit,
+            _admitted: admitted,
             counters: Arc::clone(counters),
         }
     }

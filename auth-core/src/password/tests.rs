@@ -231,3 +231,44 @@ async fn a_panicking_job_is_an_error_and_frees_its_slot() {
     assert_eq!(hasher.pool_stats().running, 0);
     assert_eq!(hasher.pool().available_permits(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_queue_a_caller_is_refused_at_once_and_the_bound_holds_under_a_flood() {
+    const QUEUE: usize = 5;
+    let hasher = PasswordHasher::new(
+        PasswordPolicy::insecure_fast_for_tests()
+            .max_concurrency(1)
+            .max_queue(QUEUE),
+    );
+    let gate = Gate::default();
+    let blocker = occupy(&hasher, &gate);
+    until(&hasher, "the slot taken", |s| s.running == 1).await;
+
+    // 100 callers at once: QUEUE of them wait, the rest are refused without waiting.
+    let flood: Vec<_> = (0..100)
+        .map(|_| {
+            let hasher = hasher.clone();
+            tokio::spawn(async move { hasher.hash("a fine password").await })
+        })
+        .collect();
+    until(&hasher, "the queue full and the rest refused", |s| {
+        s.waiting == QUEUE && s.refused == 100 - QUEUE as u64
+    })
+    .await;
+    assert_eq!(hasher.pool_stats().waiting, QUEUE, "never more than the queue");
+
+    gate.open();
+    guarded(blocker).await.unwrap().unwrap();
+    let mut outcomes = (0, 0);
+    for caller in flood {
+        match guarded(caller).await.unwrap() {
+            Ok(_) => outcomes.0 += 1,
+            Err(Error::Overloaded) => outcomes.1 += 1,
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(outcomes, (QUEUE, 100 - QUEUE));
+    // Once the flood is over, hashing works again.
+    assert!(guarded(hasher.hash("a fine password")).await.is_ok());
+    assert_eq!(hasher.pool_stats().waiting, 0);
+}

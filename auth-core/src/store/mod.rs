@@ -32,7 +32,8 @@ pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use records::{
-    ApiKey, Failures, NewUser, Revocation, Rotation, SecretHash, Session, TotpState, User,
+    ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Revocation, Rotation,
+    SecretHash, Session, TotpState, User,
 };
 pub use sync::{StateSync, StoreEvent, SyncHandle};
 
@@ -61,11 +62,16 @@ pub trait UserStore: Send + Sync + 'static {
 }
 
 /// Login sessions and their refresh-token families.
+///
+/// A family's record has a constant size as it rotates (see [`Rotation`]):
+/// the current token's hash and generation, the previous token's hash, the
+/// current token sealed under the previous one, and when it was rotated. No
+/// per-token record is kept, so nothing grows with the number of refreshes.
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
-    /// Starts a session whose first refresh token hashes to `refresh`, valid
-    /// until `refresh_expires_at`. `session.sid` must be fresh (random): the
-    /// store does not check it.
+    /// Starts a session whose first refresh token (generation 0) hashes to
+    /// `refresh`, the family living until `refresh_expires_at`. `session.sid`
+    /// must be fresh (random): the store does not check it.
     async fn create_session(
         &self,
         session: &Session,
@@ -73,29 +79,36 @@ pub trait SessionStore: Send + Sync + 'static {
         refresh_expires_at: i64,
     ) -> Result<(), Error>;
 
-    /// Presents a refresh token: if it is the current token of a live session
-    /// and not expired at `now` (`now < expires_at`), it is retired and `next`
-    /// (valid until `next_expires_at`) becomes current; if it was already
-    /// retired (and is not expired), the whole session is revoked (reuse,
-    /// [`Rotation::Reused`]). Unknown and expired tokens, and every token of a
-    /// revoked or expired session, retired ones included, are
-    /// [`Rotation::Invalid`].
+    /// Presents a refresh token of family `presented.sid`, atomically:
     ///
-    /// Atomic: of concurrent calls with one token, at most one gets
-    /// [`Rotation::Rotated`]; the others present a retired token, which is
-    /// reuse, so the family is revoked (RFC 9700 §4.14.2): the first of them
-    /// gets [`Rotation::Reused`], later ones may find the family revoked already.
+    /// - family unknown, revoked or expired at `now`, or the token itself
+    ///   expired (`presented.expires_at <= now`): [`Rotation::Invalid`];
+    /// - the current token (its generation and hash): `next` becomes current,
+    ///   the presented one becomes the previous one, the family lives until at
+    ///   least `next_expires_at`: [`Rotation::Rotated`];
+    /// - the previous token (generation one less than the current, and its
+    ///   hash), rotated at most `reuse_interval` seconds before `now` (and
+    ///   `reuse_interval > 0`): nothing changes, [`Rotation::Repeated`] with
+    ///   the current token's sealed form;
+    /// - any other older generation, or the previous token past the interval:
+    ///   reuse (RFC 9700 §4.14.2), the family is revoked, [`Rotation::Reused`];
+    /// - the current generation with another hash, or a later generation:
+    ///   [`Rotation::Invalid`].
+    ///
+    /// Of concurrent calls with the current token, exactly one rotates; within
+    /// the interval the others get [`Rotation::Repeated`], with a zero
+    /// interval the first of them revokes the family.
     async fn rotate_refresh(
         &self,
-        presented: &SecretHash,
-        next: &SecretHash,
+        presented: &PresentedRefresh,
+        next: &NextRefresh,
         now: i64,
         next_expires_at: i64,
+        reuse_interval: i64,
     ) -> Result<Rotation, Error>;
 
-    /// The live session a refresh token (current or retired) belongs to;
-    /// `None` once the session is revoked or expired.
-    async fn session_by_refresh(&self, refresh: &SecretHash) -> Result<Option<Session>, Error>;
+    /// The live session `sid`; `None` once it is revoked or expired.
+    async fn session(&self, sid: &str) -> Result<Option<Session>, Error>;
 
     /// Revokes session `sid`; returns it if it was live.
     async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error>;
@@ -113,21 +126,52 @@ pub trait RevocationStore: Send + Sync + 'static {
     async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, Error>;
 }
 
-/// Counters of failed attempts (login, second factor), per account and per address.
+/// Counters of attempts (login, second factor, registration), per account
+/// and per address, in fixed windows.
+///
+/// A limit holds under concurrent requests only if the decision and the
+/// count are one step: [`reserve_attempt`](Self::reserve_attempt) is that
+/// step. A caller reserves before doing the work the limit protects (a
+/// password check), gives the reservation back with
+/// [`release_attempt`](Self::release_attempt) when the attempt must not count
+/// (a success, an attempt the server could not check), and leaves it counted
+/// as a failure otherwise.
 #[async_trait]
 pub trait ThrottleStore: Send + Sync + 'static {
-    /// The failures counted for `key` in the window running at `now`; when
+    /// The attempts counted for `key` in the window running at `now`; when
     /// none runs (`now >= window_ends`), a count of 0 with `window_ends == now`.
     async fn failures(&self, key: &str, now: i64) -> Result<Failures, Error>;
-    /// Counts one failure for `key`; a fixed window of `window_secs` (at least
-    /// one second) starts at the first failure, and the next failure after it
-    /// ends starts a new one. Returns the updated count. Atomic.
+
+    /// Counts one failure for `key`, whatever the count; a fixed window of
+    /// `window_secs` (at least one second) starts at the first failure, and
+    /// the next failure after it ends starts a new one. Returns the updated
+    /// count. Atomic.
     async fn record_failure(
         &self,
         key: &str,
         now: i64,
         window_secs: i64,
     ) -> Result<Failures, Error>;
+
+    /// Counts one attempt for `key` if fewer than `limit` are counted in the
+    /// window running at `now` ([`Attempt::Reserved`], the count including
+    /// this one); otherwise counts nothing ([`Attempt::Refused`]). A window
+    /// starts as in [`record_failure`](Self::record_failure). Atomic: of any
+    /// number of concurrent calls, at most `limit` minus the count already
+    /// there are reserved.
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+        limit: u32,
+    ) -> Result<Attempt, Error>;
+
+    /// Gives one reserved attempt back: the count of the window running at
+    /// `now` goes down by one (never below zero); a window whose count reaches
+    /// zero is forgotten, so attempts given back leave nothing stored.
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error>;
+
     /// Forgets the failures of `key` (after a successful login).
     async fn clear_failures(&self, key: &str) -> Result<(), Error>;
 }
@@ -162,8 +206,11 @@ pub trait OneTimeStore: Send + Sync + 'static {
 /// API keys (hashes only).
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync + 'static {
-    /// Stores a new key.
-    async fn create_api_key(&self, key: &ApiKey) -> Result<(), Error>;
+    /// Stores a new key, unless its owner already has `max_per_user` keys:
+    /// then nothing is stored and the answer is [`Error::TooManyApiKeys`].
+    /// Atomic: of concurrent creations for one user, no more than the limit
+    /// succeed.
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error>;
     /// The key with this hash.
     async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error>;
     /// Deletes key `id` of `user_id`; `false` if there is none (or it is someone else's).

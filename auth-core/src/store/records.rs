@@ -62,7 +62,10 @@ impl fmt::Debug for SecretHash {
 }
 
 /// A user account.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` leaves out the password hash and the second-factor material: a
+/// record printed into a log gives nothing away.
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     /// The stable id, the `sub` of the user's tokens.
     pub id: String,
@@ -80,8 +83,22 @@ pub struct User {
     pub created_at: i64,
 }
 
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("has_password", &self.password_hash.is_some())
+            .field("roles", &self.roles)
+            .field("totp", &self.totp)
+            .field("recovery_codes", &self.recovery_codes.len())
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 /// A new account to create.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct NewUser {
     /// The unique login name.
     pub username: String,
@@ -91,10 +108,23 @@ pub struct NewUser {
     pub roles: Vec<String>,
 }
 
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("has_password", &self.password_hash.is_some())
+            .field("roles", &self.roles)
+            .finish()
+    }
+}
+
 /// A TOTP secret and whether the user has confirmed it with a first code.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TotpState {
-    /// The shared secret (RFC 6238), 20 bytes for SHA-1.
+    /// The shared secret (RFC 6238) *sealed* with the flows'
+    /// [`ServerSecret`](crate::ServerSecret) (AES-256-GCM, bound to the user
+    /// id): a store keeps it as opaque bytes, and a copy of the store alone
+    /// does not give the secret away.
     pub secret: Zeroizing<Vec<u8>>,
     /// Whether enrolment was confirmed; only then does login require it.
     pub confirmed: bool,
@@ -123,16 +153,84 @@ pub struct Session {
     pub created_at: i64,
 }
 
-/// What presenting a refresh token did.
+/// A refresh token as presented, after its authenticity was checked: the
+/// flows read the family, the generation and the expiry from the token
+/// itself (under a server MAC), so a store needs to keep nothing per token.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresentedRefresh {
+    /// The family (session) the token belongs to.
+    pub sid: String,
+    /// Its place in the family: 0 for the first token, one more per rotation.
+    pub generation: u64,
+    /// When the token itself expires: an expired token proves nothing, not
+    /// even reuse.
+    pub expires_at: i64,
+    /// The hash of the whole token.
+    pub hash: SecretHash,
+}
+
+/// The token a rotation makes current.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NextRefresh {
+    /// Its generation: the presented one's plus one.
+    pub generation: u64,
+    /// The hash of the whole token.
+    pub hash: SecretHash,
+    /// The token itself, sealed under a key derived from the *presented*
+    /// token: only a holder of that token can open it again (see
+    /// [`Rotation::Repeated`]). A store keeps it as opaque bytes.
+    pub sealed: Vec<u8>,
+}
+
+impl fmt::Debug for NextRefresh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NextRefresh")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What presenting a refresh token did.
+///
+/// A family's stored state has a constant size however often it rotates:
+/// its current token's hash and generation, and the hash of the token before
+/// it with the current token sealed under that one (for
+/// [`Rotation::Repeated`]). Older tokens are recognised as reuse by their
+/// generation alone.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Rotation {
-    /// The token was current: it is now retired and the next one is current.
+    /// The token was current: the next one is current now.
     Rotated(Session),
+    /// The token was the family's previous one, rotated less than the reuse
+    /// interval ago, and its successor is still current (two tabs refreshing
+    /// at once): nothing changed, and the successor, sealed under the
+    /// presented token, is handed back so the caller can answer with the
+    /// *same* refresh token.
+    Repeated {
+        /// The session.
+        session: Session,
+        /// [`NextRefresh::sealed`] of the current token.
+        sealed_successor: Vec<u8>,
+    },
     /// The token had already been rotated: reuse (RFC 9700 §4.14.2). The whole
     /// family has been revoked by this call.
     Reused(Session),
     /// Unknown, expired, or of a revoked family.
     Invalid,
+}
+
+impl fmt::Debug for Rotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rotation::Rotated(session) => f.debug_tuple("Rotated").field(session).finish(),
+            Rotation::Repeated { session, .. } => f
+                .debug_struct("Repeated")
+                .field("session", session)
+                .finish_non_exhaustive(),
+            Rotation::Reused(session) => f.debug_tuple("Reused").field(session).finish(),
+            Rotation::Invalid => f.write_str("Invalid"),
+        }
+    }
 }
 
 /// A revocation, as stored and as propagated to every instance's local view.
@@ -180,6 +278,16 @@ pub struct Failures {
     pub count: u32,
     /// When the window ends (seconds since the epoch); the count resets then.
     pub window_ends: i64,
+}
+
+/// The answer to [`ThrottleStore::reserve_attempt`](super::ThrottleStore::reserve_attempt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Under the limit: the attempt is counted (the count includes it) and
+    /// may go ahead.
+    Reserved(Failures),
+    /// The limit is reached: nothing was counted; wait for the window's end.
+    Refused(Failures),
 }
 
 /// An API key, as stored (the key itself is shown once and kept only hashed).

@@ -97,9 +97,34 @@ pub struct AccessClaims<C = ()> {
     /// The OAuth client the token was issued to.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// The user's login name (OpenID Connect's `preferred_username`), when
+    /// the issuer writes it: what an app can show without asking a store.
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    /// How far the verifier that accepted the token trusts it (not a claim).
+    #[serde(skip)]
+    pub trust: Trust,
     /// The application's own claims.
     #[serde(skip)]
     pub extra: C,
+}
+
+/// How far a verifier trusts the tokens it accepts.
+///
+/// A token from another service may be good evidence of *who* the caller is
+/// and still not be trusted to say what the caller may do here: a verifier
+/// made [`identity_only`](crate::Verifier::identity_only) accepts such
+/// tokens with [`Trust::IdentityOnly`], and their roles, scopes and
+/// authentication methods count for nothing (they are emptied, and every
+/// policy check on them fails).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Trust {
+    /// Everything the token says is believed.
+    #[default]
+    Full,
+    /// Only `sub` (who the caller is) is believed.
+    IdentityOnly,
 }
 
 impl AccessClaims<()> {
@@ -120,6 +145,8 @@ impl AccessClaims<()> {
             roles: self.roles,
             scope: self.scope,
             client_id: self.client_id,
+            preferred_username: self.preferred_username,
+            trust: self.trust,
             extra,
         }
     }
@@ -131,9 +158,13 @@ impl<C: Claims> AccessClaims<C> {
         &self.sub
     }
 
-    /// The roles: the application's roles field when `C` names one, else `roles`.
+    /// The roles: the application's roles field when `C` names one, else
+    /// `roles`; none for a token trusted for identity only.
     pub fn roles(&self) -> &[String] {
-        self.extra.roles().unwrap_or(&self.roles)
+        match self.trust {
+            Trust::Full => self.extra.roles().unwrap_or(&self.roles),
+            Trust::IdentityOnly => &[],
+        }
     }
 
     /// Whether the user has `role`.
@@ -149,14 +180,24 @@ impl<C: Claims> AccessClaims<C> {
             .split_ascii_whitespace()
     }
 
-    /// Whether `scope` was granted.
+    /// Whether `scope` was granted (never, for a token trusted for identity only).
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes().any(|s| s == scope)
+        self.trust == Trust::Full && self.scopes().any(|s| s == scope)
     }
 
-    /// Whether the authentication method `method` (RFC 8176) was used.
+    /// Whether the authentication method `method` (RFC 8176) was used (never
+    /// known, for a token trusted for identity only).
     pub fn has_amr(&self, method: &str) -> bool {
-        self.amr.iter().any(|m| m == method)
+        self.trust == Trust::Full && self.amr.iter().any(|m| m == method)
+    }
+
+    /// When the user last authenticated, as far as this token can be
+    /// believed (`None` for a token trusted for identity only).
+    pub fn authenticated_at(&self) -> Option<i64> {
+        match self.trust {
+            Trust::Full => self.auth_time,
+            Trust::IdentityOnly => None,
+        }
     }
 
     /// Whether the user passed multi-factor authentication (`amr` holds `mfa`).
@@ -217,6 +258,8 @@ pub(crate) struct OutgoingClaims<'a, C> {
     pub(crate) scope: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) preferred_username: Option<&'a str>,
     #[serde(flatten)]
     pub(crate) extra: &'a C,
 }

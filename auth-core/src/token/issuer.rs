@@ -44,6 +44,7 @@ pub struct TokenRequest {
     client_id: Option<String>,
     acr: Option<String>,
     auth_time: Option<i64>,
+    preferred_username: Option<String>,
 }
 
 impl TokenRequest {
@@ -102,6 +103,13 @@ impl TokenRequest {
     #[must_use]
     pub fn auth_time(mut self, at: i64) -> Self {
         self.auth_time = Some(at);
+        self
+    }
+
+    /// The user's login name, written as `preferred_username`.
+    #[must_use]
+    pub fn preferred_username(mut self, name: impl Into<String>) -> Self {
+        self.preferred_username = Some(name.into());
         self
     }
 }
@@ -194,9 +202,13 @@ impl TokenIssuer {
         &self.revocations
     }
 
-    /// A verifier for this issuer's tokens, consulting its revocation list.
+    /// A verifier for this issuer's tokens, consulting its revocation list,
+    /// and refusing tokens whose lifetime (`exp` − `iat`) is longer than this
+    /// issuer's access TTL: a revocation of a user or session is kept for
+    /// that long, so no token it covers can outlive it.
     pub fn verifier(&self) -> Verifier {
-        Verifier::new(self.keys.clone(), self.validation.clone())
+        let validation = self.validation.clone().max_lifetime(self.ttl);
+        Verifier::new(self.keys.clone(), validation)
             .with_shared_revocations(Arc::new(self.revocations.clone()))
     }
 
@@ -247,6 +259,7 @@ impl TokenIssuer {
             roles: &request.roles,
             scope: request.scope.as_deref(),
             client_id: request.client_id.as_deref(),
+            preferred_username: request.preferred_username.as_deref(),
             extra,
         };
         let access_token = jws::sign_compact(&key, "at+jwt", &claims)?;
@@ -261,7 +274,7 @@ impl TokenIssuer {
 }
 
 /// The claims this issuer writes itself.
-const REGISTERED_CLAIMS: [&str; 14] = [
+const REGISTERED_CLAIMS: [&str; 15] = [
     "iss",
     "sub",
     "aud",
@@ -276,6 +289,7 @@ const REGISTERED_CLAIMS: [&str; 14] = [
     "roles",
     "scope",
     "client_id",
+    "preferred_username",
 ];
 
 /// An application claim named like a registered one would be written twice,

@@ -8,7 +8,7 @@ mod trusted_issuers;
 mod validation;
 mod verifier;
 
-pub use claims::{AccessClaims, Audience, Claims};
+pub use claims::{AccessClaims, Audience, Claims, Trust};
 pub use issuer::{DEFAULT_ACCESS_TTL, IssuedToken, TokenIssuer, TokenRequest};
 pub use rejection::TokenRejection;
 pub use trusted_issuers::TrustedIssuers;

@@ -34,6 +34,9 @@ pub enum TokenRejection {
     Expired,
     /// `nbf` or `iat` lies in the future (beyond the leeway).
     NotYetValid,
+    /// The token's lifetime (`exp` − `iat`) is longer than the verifier's
+    /// maximum: revocations are only kept for that long.
+    LifetimeTooLong,
     /// `iss` is not the expected issuer.
     WrongIssuer,
     /// `aud` does not contain the expected audience.
@@ -62,6 +65,7 @@ impl TokenRejection {
             TokenRejection::MalformedClaims => "malformed_claims",
             TokenRejection::Expired => "expired",
             TokenRejection::NotYetValid => "not_yet_valid",
+            TokenRejection::LifetimeTooLong => "lifetime_too_long",
             TokenRejection::WrongIssuer => "wrong_issuer",
             TokenRejection::WrongAudience => "wrong_audience",
             TokenRejection::Revoked => "revoked",

@@ -27,6 +27,7 @@ pub struct Validation {
     pub(crate) audience: String,
     pub(crate) leeway: i64,
     pub(crate) max_token_len: usize,
+    pub(crate) max_lifetime: Option<i64>,
 }
 
 impl Validation {
@@ -38,7 +39,20 @@ impl Validation {
             audience: audience.into(),
             leeway: 30,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_lifetime: None,
         }
+    }
+
+    /// Refuses tokens whose lifetime (`exp` − `iat`) is longer than
+    /// `lifetime` ([`TokenRejection::LifetimeTooLong`](crate::TokenRejection)).
+    /// Revocations of a user or a session are kept as long as a token may
+    /// live: without a bound, a token minted with a far `exp` (by a trusted
+    /// peer, say) would outlive them. [`TokenIssuer::verifier`](crate::TokenIssuer::verifier)
+    /// sets it to the issuer's access TTL.
+    #[must_use]
+    pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_lifetime = Some(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
+        self
     }
 
     /// Clock-skew allowance for `exp`, `nbf` and `iat`; at most [`MAX_LEEWAY`].
@@ -70,5 +84,10 @@ impl Validation {
     /// The leeway in seconds.
     pub fn leeway_secs(&self) -> i64 {
         self.leeway
+    }
+
+    /// The longest lifetime accepted, in seconds, if bounded.
+    pub fn max_lifetime_secs(&self) -> Option<i64> {
+        self.max_lifetime
     }
 }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AccessClaims, Claims, TokenRejection, TrustedIssuers, Validation, jws};
+use super::{AccessClaims, Claims, TokenRejection, Trust, TrustedIssuers, Validation, jws};
 use crate::keys::KeySet;
 use crate::revocation::{RevocationQuery, RevocationView};
 
@@ -42,6 +42,7 @@ pub struct Verifier<C = ()> {
     claims: PhantomData<fn() -> C>,
 }
 
+#[derive(Clone)]
 struct Shared {
     keys: KeySet,
     validation: Validation,
@@ -49,6 +50,8 @@ struct Shared {
     /// Refuse tokens when the revocation view has not been known complete
     /// within this long (`None`: never refuse for staleness).
     max_staleness: Option<Duration>,
+    /// How far accepted tokens are trusted.
+    trust: Trust,
 }
 
 impl<C> Clone for Verifier<C> {
@@ -67,6 +70,7 @@ impl<C> fmt::Debug for Verifier<C> {
             .field("validation", &self.shared.validation)
             .field("revocations", &self.shared.revocations.is_some())
             .field("max_revocation_staleness", &self.shared.max_staleness)
+            .field("trust", &self.shared.trust)
             .finish()
     }
 }
@@ -80,6 +84,7 @@ impl Verifier<()> {
                 validation,
                 revocations: None,
                 max_staleness: None,
+                trust: Trust::Full,
             }),
             claims: PhantomData,
         }
@@ -96,12 +101,35 @@ impl<C> Verifier<C> {
     /// Like [`Verifier::with_revocations`], with a view that is already shared.
     #[must_use]
     pub fn with_shared_revocations(self, view: Arc<dyn RevocationView>) -> Self {
-        let shared = Shared {
-            keys: self.shared.keys.clone(),
-            validation: self.shared.validation.clone(),
-            revocations: Some(view),
-            max_staleness: self.shared.max_staleness,
-        };
+        self.changed(|shared| shared.revocations = Some(view))
+    }
+
+    /// Trusts the tokens this verifier accepts for who the caller is, and for
+    /// nothing else: their `roles`, `scope`, `amr`, `acr` and `auth_time` are
+    /// emptied and the claims marked [`Trust::IdentityOnly`], so no role,
+    /// scope, MFA or recent-authentication requirement is ever met by them.
+    /// For another service's tokens (a peer sharing a secret, a partner's
+    /// issuer) that name your users but must not grant them anything here.
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer, TokenRequest, Trust};
+    ///
+    /// let peer = TokenIssuer::new(KeySet::generate(Algorithm::HS256)?, "https://peer.example", "api");
+    /// let token = peer.issue(&TokenRequest::new("u1").roles(["admin"]).amr(["pwd", "mfa"]))?;
+    /// let claims = peer.verifier().identity_only().verify(&token.access_token)?;
+    /// assert_eq!((claims.sub.as_str(), claims.trust), ("u1", Trust::IdentityOnly));
+    /// assert!(!claims.has_role("admin") && !claims.is_mfa());
+    /// # Ok::<(), auth_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn identity_only(self) -> Self {
+        self.changed(|shared| shared.trust = Trust::IdentityOnly)
+    }
+
+    /// This verifier with one setting changed (the others shared as they are).
+    fn changed(self, change: impl FnOnce(&mut Shared)) -> Self {
+        let mut shared = (*self.shared).clone();
+        change(&mut shared);
         Verifier {
             shared: Arc::new(shared),
             claims: PhantomData,
@@ -117,16 +145,7 @@ impl<C> Verifier<C> {
     /// atomic load; views fed only within the process are never stale.
     #[must_use]
     pub fn max_revocation_staleness(self, max_age: Duration) -> Self {
-        let shared = Shared {
-            keys: self.shared.keys.clone(),
-            validation: self.shared.validation.clone(),
-            revocations: self.shared.revocations.clone(),
-            max_staleness: Some(max_age),
-        };
-        Verifier {
-            shared: Arc::new(shared),
-            claims: PhantomData,
-        }
+        self.changed(|shared| shared.max_staleness = Some(max_age))
     }
 
     /// One verifier for the tokens of several issuers, each checked by the
@@ -195,6 +214,11 @@ impl<C: Claims> Verifier<C> {
         if not_before > now.saturating_add(leeway) {
             return Err(TokenRejection::NotYetValid);
         }
+        if let Some(max_lifetime) = validation.max_lifetime
+            && registered.exp.saturating_sub(registered.iat) > max_lifetime
+        {
+            return Err(TokenRejection::LifetimeTooLong);
+        }
         if registered.iss != validation.issuer {
             return Err(TokenRejection::WrongIssuer);
         }
@@ -226,7 +250,16 @@ impl<C: Claims> Verifier<C> {
                 serde_json::from_slice(&claims_json).map_err(|_| TokenRejection::MalformedClaims)?
             }
         };
-        Ok(registered.with_extra(extra))
+        let mut claims = registered.with_extra(extra);
+        if shared.trust == Trust::IdentityOnly {
+            claims.trust = Trust::IdentityOnly;
+            claims.roles.clear();
+            claims.amr.clear();
+            claims.scope = None;
+            claims.acr = None;
+            claims.auth_time = None;
+        }
+        Ok(claims)
     }
 }
 

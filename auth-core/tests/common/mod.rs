@@ -11,12 +11,15 @@
 )]
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::flow::{FlowConfig, LoginOutcome, MfaChallenge, TokenPair};
 use auth_core::mfa::TotpSecret;
 use auth_core::store::{MemoryStore, User};
-use auth_core::{Algorithm, Authenticator, KeySet, PasswordPolicy, TokenIssuer, Totp};
+use auth_core::{
+    Algorithm, Authenticator, KeySet, PasswordPolicy, ServerSecret, TokenIssuer, Totp,
+};
 
 pub(crate) const ISSUER: &str = "https://id.example";
 pub(crate) const AUDIENCE: &str = "api";
@@ -38,6 +41,15 @@ pub(crate) fn issuer(keys: &KeySet) -> TokenIssuer {
     TokenIssuer::new(keys.clone(), ISSUER, AUDIENCE)
 }
 
+/// The server secret every authenticator of a test binary shares, as
+/// instances sharing a store share their key folder.
+pub(crate) fn server_secret() -> ServerSecret {
+    static SECRET: OnceLock<ServerSecret> = OnceLock::new();
+    SECRET
+        .get_or_init(|| ServerSecret::generate().unwrap())
+        .clone()
+}
+
 /// An authenticator with cheap argon2 over `store`, signing with `keys`.
 pub(crate) async fn authenticator_with(
     store: &MemoryStore,
@@ -45,6 +57,7 @@ pub(crate) async fn authenticator_with(
     config: FlowConfig,
 ) -> Authenticator {
     Authenticator::builder(issuer(keys), store.clone())
+        .server_secret(server_secret())
         .password_policy(PasswordPolicy::insecure_fast_for_tests())
         .config(config)
         .build()
@@ -77,7 +90,7 @@ pub(crate) async fn login_mfa(auth: &Authenticator, username: &str) -> MfaChalle
 
 /// Registers `username` with [`PASSWORD`] and logs in.
 pub(crate) async fn register_and_login(auth: &Authenticator, username: &str) -> (User, TokenPair) {
-    let user = auth.register(username, PASSWORD).await.unwrap();
+    let user = auth.register(username, PASSWORD, None).await.unwrap();
     let tokens = login(auth, username).await;
     (user, tokens)
 }
@@ -126,7 +139,7 @@ pub(crate) struct Enrolled {
 /// Registers `username`, enrols TOTP and confirms it with the code of the
 /// previous step.
 pub(crate) async fn enrolled_user(auth: &Authenticator, username: &str) -> Enrolled {
-    let user = auth.register(username, PASSWORD).await.unwrap();
+    let user = auth.register(username, PASSWORD, None).await.unwrap();
     let enrollment = auth.enroll_totp(&user.id).await.unwrap();
     let secret = TotpSecret::from_base32(&enrollment.secret_base32)
         .unwrap()
@@ -134,7 +147,7 @@ pub(crate) async fn enrolled_user(auth: &Authenticator, username: &str) -> Enrol
         .to_vec();
     let time = time_with_step_margin(8).await;
     let recovery_codes = auth
-        .confirm_totp(&user.id, &code_at(&secret, time - 30))
+        .confirm_totp(&user.id, &code_at(&secret, time - 30), None)
         .await
         .unwrap();
     Enrolled {
@@ -143,4 +156,26 @@ pub(crate) async fn enrolled_user(auth: &Authenticator, username: &str) -> Enrol
         recovery_codes,
         time,
     }
+}
+
+/// Whether `token` looks like one of our refresh tokens: `rt1.`, the
+/// session, generation and expiry, 256 random bits in unpadded base64url
+/// (43 characters), and a 128-bit MAC (22 characters).
+pub(crate) fn is_refresh_token(token: &str) -> bool {
+    let base64url = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let fields: Vec<&str> = token.split('.').collect();
+    matches!(
+        fields.as_slice(),
+        ["rt1", sid, generation, expires_at, secret, mac]
+            if !sid.is_empty()
+                && generation.parse::<u64>().is_ok()
+                && expires_at.parse::<i64>().is_ok()
+                && secret.len() == 43
+                && base64url(secret)
+                && mac.len() == 22
+                && base64url(mac)
+    )
 }

@@ -117,3 +117,30 @@ pub(crate) fn assert_unavailable<T: std::fmt::Debug>(what: &str, result: Result<
         other => panic!("{what} while the store is down must be StoreUnavailable, got {other:?}"),
     }
 }
+
+/// The first refresh token of family `sid` as the flows would present it:
+/// generation 0, hashing to `hash`, valid until `expires_at`.
+pub(crate) fn first_token(
+    sid: &str,
+    hash: auth_core::store::SecretHash,
+    expires_at: i64,
+) -> auth_core::store::PresentedRefresh {
+    auth_core::store::PresentedRefresh {
+        sid: sid.to_owned(),
+        generation: 0,
+        expires_at,
+        hash,
+    }
+}
+
+/// The successor of `presented`, hashing to `hash`.
+pub(crate) fn successor(
+    presented: &auth_core::store::PresentedRefresh,
+    hash: auth_core::store::SecretHash,
+) -> auth_core::store::NextRefresh {
+    auth_core::store::NextRefresh {
+        generation: presented.generation + 1,
+        hash,
+        sealed: hash.0.to_vec(),
+    }
+}

@@ -2,8 +2,12 @@
 
 use std::sync::Arc;
 
-use super::{Must, now, random_hash, unique};
+use super::{Must, RACERS, now, race, random_hash, unique};
+use crate::Error;
 use crate::store::{ApiKey, ApiKeyView, Store};
+
+/// The per-user limit of the checks that do not test it.
+const LIMIT: usize = 100;
 
 fn new_key(user_id: &str) -> ApiKey {
     ApiKey {
@@ -20,8 +24,8 @@ pub async fn api_keys_create_look_up_revoke<S: Store>(store: Arc<S>) {
     let owner = unique("owner");
     let key = new_key(&owner);
     let other = new_key(&owner);
-    store.create_api_key(&key).await.must("create_api_key");
-    store.create_api_key(&other).await.must("create_api_key");
+    store.create_api_key(&key, LIMIT).await.must("create_api_key");
+    store.create_api_key(&other, LIMIT).await.must("create_api_key");
     let found = store
         .api_key_by_hash(&key.hash)
         .await
@@ -102,7 +106,7 @@ pub async fn api_key_view_follows_the_store<S: Store + ApiKeyView>(store: Arc<S>
         store.api_key(&key.hash).is_none(),
         "the view must not know a key before it is created"
     );
-    store.create_api_key(&key).await.must("create_api_key");
+    store.create_api_key(&key, LIMIT).await.must("create_api_key");
     assert_eq!(
         store.api_key(&key.hash),
         Some(key.clone()),
@@ -127,7 +131,7 @@ pub async fn api_keys_are_listed<S: Store>(store: Arc<S>) {
     let deleted = new_key(&owner);
     let someone_elses = new_key(&unique("owner"));
     for key in [&kept, &deleted, &someone_elses] {
-        store.create_api_key(key).await.must("create_api_key");
+        store.create_api_key(key, LIMIT).await.must("create_api_key");
     }
     assert!(
         store
@@ -150,4 +154,68 @@ pub async fn api_keys_are_listed<S: Store>(store: Arc<S>) {
         "every user's keys must be listed"
     );
     assert_eq!(find(&deleted), 0, "a deleted key must not be listed");
+}
+
+/// A user holds at most the limit of live keys, under concurrent creations
+/// too; a deleted key frees its place; other users are not counted.
+pub async fn api_keys_are_limited_per_user<S: Store>(store: Arc<S>) {
+    const SMALL: usize = 3;
+    let owner = unique("owner");
+    let mut made = Vec::new();
+    for _ in 0..SMALL {
+        let key = new_key(&owner);
+        store.create_api_key(&key, SMALL).await.must("create_api_key");
+        made.push(key);
+    }
+    let refused = new_key(&owner);
+    assert!(
+        matches!(
+            store.create_api_key(&refused, SMALL).await,
+            Err(Error::TooManyApiKeys { max: SMALL })
+        ),
+        "a key past the limit must be refused with TooManyApiKeys"
+    );
+    assert!(
+        store
+            .api_key_by_hash(&refused.hash)
+            .await
+            .must("api_key_by_hash")
+            .is_none(),
+        "a refused key must not be stored"
+    );
+    store
+        .create_api_key(&new_key(&unique("owner")), SMALL)
+        .await
+        .must("another user's key is not counted");
+    let Some(first) = made.first() else {
+        panic!("store conformance: keys were made");
+    };
+    assert!(
+        store
+            .revoke_api_key(&owner, &first.id)
+            .await
+            .must("revoke_api_key")
+    );
+    store
+        .create_api_key(&new_key(&owner), SMALL)
+        .await
+        .must("a deleted key must free its place");
+
+    let racer = unique("owner");
+    let outcomes = race(|_| {
+        let (store, key) = (Arc::clone(&store), new_key(&racer));
+        async move { store.create_api_key(&key, SMALL).await }
+    })
+    .await;
+    let created = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert_eq!(
+        created, SMALL,
+        "of {RACERS} concurrent creations for one user, exactly the limit must succeed"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(()) | Err(Error::TooManyApiKeys { .. }))),
+        "the others must be refused with TooManyApiKeys"
+    );
 }

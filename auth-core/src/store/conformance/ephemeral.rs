@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{Must, RACERS, now, race, random_hash, unique};
-use crate::store::{Failures, Revocation, Store};
+use crate::store::{Attempt, Failures, Revocation, Store};
 
 /// Of concurrent uses of one key, exactly one is first.
 pub async fn one_time_used_concurrently_once<S: Store>(store: Arc<S>) {
@@ -262,6 +262,102 @@ pub async fn throttle_counts_concurrent_failures<S: Store>(store: Arc<S>) {
         store.failures(&key, at).await.must("failures").count,
         u32::try_from(RACERS).unwrap_or(u32::MAX),
         "every concurrent failure must be counted"
+    );
+}
+
+/// Reservations count up to the limit and no further; a released one frees
+/// its place; a window released to nothing is forgotten.
+pub async fn throttle_reserves_up_to_the_limit<S: Store>(store: Arc<S>) {
+    let at = now();
+    let key = unique("throttle");
+    for expected in 1..=3u32 {
+        assert_eq!(
+            store.reserve_attempt(&key, at, 60, 3).await.must("reserve_attempt"),
+            Attempt::Reserved(Failures {
+                count: expected,
+                window_ends: at + 60
+            }),
+            "reservations under the limit must be counted in one window"
+        );
+    }
+    assert_eq!(
+        store.reserve_attempt(&key, at + 1, 60, 3).await.must("reserve_attempt"),
+        Attempt::Refused(Failures {
+            count: 3,
+            window_ends: at + 60
+        }),
+        "a reservation at the limit must be refused and counted nowhere"
+    );
+    assert_eq!(store.failures(&key, at + 1).await.must("failures").count, 3);
+    store.release_attempt(&key, at + 2).await.must("release_attempt");
+    assert_eq!(
+        store.failures(&key, at + 2).await.must("failures").count,
+        2,
+        "a released reservation must give its place back"
+    );
+    assert!(matches!(
+        store.reserve_attempt(&key, at + 2, 60, 3).await.must("reserve_attempt"),
+        Attempt::Reserved(Failures { count: 3, .. })
+    ));
+    assert!(
+        matches!(
+            store.reserve_attempt(&key, at + 60, 60, 3).await.must("reserve_attempt"),
+            Attempt::Reserved(Failures { count: 1, window_ends }) if window_ends == at + 120
+        ),
+        "after the window a reservation must open a new one"
+    );
+    assert!(
+        matches!(
+            store.reserve_attempt(&unique("throttle"), at, 60, 0).await.must("reserve_attempt"),
+            Attempt::Refused(Failures { count: 0, .. })
+        ),
+        "a limit of zero must refuse everything"
+    );
+
+    let once = unique("throttle");
+    store.reserve_attempt(&once, at, 60, 3).await.must("reserve_attempt");
+    store.release_attempt(&once, at).await.must("release_attempt");
+    assert_eq!(
+        store.failures(&once, at).await.must("failures"),
+        Failures {
+            count: 0,
+            window_ends: at
+        },
+        "a window released to nothing must be forgotten"
+    );
+    store
+        .release_attempt(&unique("throttle"), at)
+        .await
+        .must("release_attempt of an unknown key");
+}
+
+/// Of many reservations at once, exactly the limit are reserved.
+pub async fn throttle_reservations_hold_under_concurrency<S: Store>(store: Arc<S>) {
+    const LIMIT: u32 = 5;
+    let at = now();
+    let key = unique("throttle-race");
+    let outcomes = race(|_| {
+        let (store, key) = (Arc::clone(&store), key.clone());
+        async move {
+            store
+                .reserve_attempt(&key, at, 60, LIMIT)
+                .await
+                .must("reserve_attempt")
+        }
+    })
+    .await;
+    let reserved = outcomes
+        .iter()
+        .filter(|o| matches!(o, Attempt::Reserved(_)))
+        .count();
+    assert_eq!(
+        reserved, LIMIT as usize,
+        "of {RACERS} concurrent reservations with a limit of {LIMIT}, exactly {LIMIT} must be reserved"
+    );
+    assert_eq!(
+        store.failures(&key, at).await.must("failures").count,
+        LIMIT,
+        "refused reservations must not be counted"
     );
 }
 

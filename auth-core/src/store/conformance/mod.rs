@@ -42,18 +42,20 @@ use tokio::sync::Barrier;
 use super::{SecretHash, Store};
 
 pub use api_keys::{
-    api_key_view_follows_the_store, api_keys_are_listed, api_keys_create_look_up_revoke,
+    api_key_view_follows_the_store, api_keys_are_limited_per_user, api_keys_are_listed,
+    api_keys_create_look_up_revoke,
 };
 pub use ephemeral::{
     codes_are_consumed_once, codes_consumed_concurrently_once,
     one_time_expired_mark_is_usable_again, one_time_used_concurrently_once,
     revocations_are_listed_until_they_expire, throttle_clear_forgets,
     throttle_counts_concurrent_failures, throttle_counts_in_a_fixed_window,
+    throttle_reservations_hold_under_concurrency, throttle_reserves_up_to_the_limit,
 };
 pub use sessions::{
     rotation_chain, rotation_concurrent_across_instances, rotation_concurrent_one_token,
-    rotation_expired_token_is_invalid, rotation_reuse_revokes_the_family, sessions_revoked_by_sid,
-    sessions_revoked_by_user,
+    rotation_expired_token_is_invalid, rotation_reuse_interval, rotation_reuse_revokes_the_family,
+    sessions_revoked_by_sid, sessions_revoked_by_user,
 };
 pub use users::{
     recovery_codes_consumed_concurrently_once, recovery_codes_consumed_once,
@@ -95,6 +97,7 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     check!(recovery_codes_consumed_concurrently_once);
     check!(rotation_chain);
     check!(rotation_reuse_revokes_the_family);
+    check!(rotation_reuse_interval);
     check!(rotation_expired_token_is_invalid);
     check!(sessions_revoked_by_sid);
     check!(sessions_revoked_by_user);
@@ -106,9 +109,12 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     check!(throttle_counts_in_a_fixed_window);
     check!(throttle_clear_forgets);
     check!(throttle_counts_concurrent_failures);
+    check!(throttle_reserves_up_to_the_limit);
+    check!(throttle_reservations_hold_under_concurrency);
     check!(revocations_are_listed_until_they_expire);
     check!(api_keys_create_look_up_revoke);
     check!(api_keys_are_listed);
+    check!(api_keys_are_limited_per_user);
     eprintln!("store conformance: rotation_concurrent_across_instances");
     rotation_concurrent_across_instances(factory).await;
 }

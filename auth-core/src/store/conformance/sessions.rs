@@ -1,14 +1,18 @@
-//! Sessions and refresh-token rotation (RFC 9700 §4.14.2).
+//! Sessions and refresh-token rotation (RFC 9700 §4.14.2), with the reuse
+//! interval.
 
 use std::sync::Arc;
 
 use super::{Must, RACERS, StoreFactory, now, race, random_hash, unique};
 use crate::store::{
-    NewUser, OneTimeStore, Rotation, SecretHash, Session, SessionStore, Store, UserStore,
+    NewUser, NextRefresh, OneTimeStore, PresentedRefresh, Rotation, SecretHash, Session,
+    SessionStore, Store, UserStore,
 };
 
 /// A refresh lifetime far enough away for every check.
 const TTL: i64 = 3600;
+/// The reuse interval of the checks that use one.
+const INTERVAL: i64 = 10;
 
 fn session_of(user_id: &str) -> Session {
     let at = now();
@@ -21,52 +25,107 @@ fn session_of(user_id: &str) -> Session {
     }
 }
 
-/// Starts a session for a new user id; returns it and its first refresh hash.
-async fn start<S: SessionStore + ?Sized>(store: &S) -> (Session, SecretHash) {
-    let session = session_of(&unique("user"));
-    let refresh = random_hash();
+/// One token of a family, as the flows would present it.
+#[derive(Clone, Debug)]
+struct Token {
+    sid: String,
+    generation: u64,
+    hash: SecretHash,
+    sealed: Vec<u8>,
+    expires_at: i64,
+}
+
+impl Token {
+    fn presented(&self) -> PresentedRefresh {
+        PresentedRefresh {
+            sid: self.sid.clone(),
+            generation: self.generation,
+            expires_at: self.expires_at,
+            hash: self.hash,
+        }
+    }
+
+    /// A fresh successor of this token, valid until `expires_at`.
+    fn successor(&self, expires_at: i64) -> Token {
+        Token {
+            sid: self.sid.clone(),
+            generation: self.generation + 1,
+            hash: random_hash(),
+            sealed: random_hash().0.to_vec(),
+            expires_at,
+        }
+    }
+
+    fn next(&self) -> NextRefresh {
+        NextRefresh {
+            generation: self.generation,
+            hash: self.hash,
+            sealed: self.sealed.clone(),
+        }
+    }
+}
+
+/// Starts `session` with a first token valid until `expires_at`.
+async fn start_session<S: SessionStore + ?Sized>(
+    store: &S,
+    session: &Session,
+    expires_at: i64,
+) -> Token {
+    let first = Token {
+        sid: session.sid.clone(),
+        generation: 0,
+        hash: random_hash(),
+        sealed: Vec::new(),
+        expires_at,
+    };
     store
-        .create_session(&session, &refresh, now() + TTL)
+        .create_session(session, &first.hash, expires_at)
         .await
         .must("create_session");
-    (session, refresh)
+    first
 }
 
-/// Presents `presented` now, for `next` valid for [`TTL`].
-async fn rotate<S: SessionStore + ?Sized>(
-    store: &S,
-    presented: &SecretHash,
-    next: &SecretHash,
-) -> Rotation {
-    rotate_at(store, presented, next, now(), now() + TTL).await
+/// Starts a session for a new user id; returns it and its first token.
+async fn start<S: SessionStore + ?Sized>(store: &S) -> (Session, Token) {
+    let session = session_of(&unique("user"));
+    let first = start_session(store, &session, now() + TTL).await;
+    (session, first)
 }
 
-/// Presents `presented` at `at`, for `next` valid until `expires_at`.
-async fn rotate_at<S: SessionStore + ?Sized>(
+/// Presents `token` at `at`, for `next`, with the reuse interval `interval`.
+async fn present_at<S: SessionStore + ?Sized>(
     store: &S,
-    presented: &SecretHash,
-    next: &SecretHash,
+    token: &Token,
+    next: &Token,
     at: i64,
-    expires_at: i64,
+    interval: i64,
 ) -> Rotation {
     store
-        .rotate_refresh(presented, next, at, expires_at)
+        .rotate_refresh(&token.presented(), &next.next(), at, next.expires_at, interval)
         .await
         .must("rotate_refresh")
+}
+
+/// Presents `token` now for a fresh successor, strictly (no reuse interval);
+/// returns the outcome and the successor.
+async fn present<S: SessionStore + ?Sized>(store: &S, token: &Token) -> (Rotation, Token) {
+    let next = token.successor(now() + TTL);
+    (present_at(store, token, &next, now(), 0).await, next)
 }
 
 /// Rotates `first` `n` times; returns every token of the chain, `first` included.
 async fn chain<S: SessionStore + ?Sized>(
     store: &S,
     session: &Session,
-    first: SecretHash,
+    first: Token,
     n: usize,
-) -> Vec<SecretHash> {
+) -> Vec<Token> {
     let mut tokens = vec![first];
     for step in 0..n {
-        let next = random_hash();
-        let current = tokens.last().copied().unwrap_or(first);
-        let rotation = rotate(store, &current, &next).await;
+        let Some(current) = tokens.last().cloned() else {
+            panic!("store conformance: a chain starts with a token");
+        };
+        let (rotation, next) = present(store, &current).await;
         assert_eq!(
             rotation,
             Rotation::Rotated(session.clone()),
@@ -78,76 +137,91 @@ async fn chain<S: SessionStore + ?Sized>(
     tokens
 }
 
-/// Five rotations in a row each retire the current token and return the session.
+/// Five rotations in a row each make the next token current and return the
+/// session; tokens that do not match the family's state are Invalid.
 pub async fn rotation_chain<S: Store>(store: Arc<S>) {
     let (session, first) = start(&*store).await;
-    let found = store
-        .session_by_refresh(&first)
-        .await
-        .must("session_by_refresh");
     assert_eq!(
-        found.as_ref(),
+        store.session(&session.sid).await.must("session").as_ref(),
         Some(&session),
-        "session_by_refresh must find a new session"
+        "session must find a new session"
     );
     let tokens = chain(&*store, &session, first, 5).await;
-    for token in &tokens {
-        let found = store
-            .session_by_refresh(token)
-            .await
-            .must("session_by_refresh");
-        assert_eq!(
-            found.as_ref(),
-            Some(&session),
-            "session_by_refresh must find the session from any token of its family, retired ones too"
-        );
-    }
+    assert_eq!(
+        store.session(&session.sid).await.must("session").as_ref(),
+        Some(&session),
+        "session must find a rotated session"
+    );
     assert!(
-        store
-            .session_by_refresh(&random_hash())
-            .await
-            .must("session_by_refresh")
-            .is_none(),
-        "session_by_refresh of an unknown token must be None"
+        store.session(&unique("sid")).await.must("session").is_none(),
+        "session of an unknown sid must be None"
+    );
+    let Some(current) = tokens.last().cloned() else {
+        panic!("store conformance: the chain must hold six tokens");
+    };
+
+    let stranger = Token {
+        sid: unique("sid"),
+        ..current.clone()
+    };
+    assert_eq!(
+        present(&*store, &stranger).await.0,
+        Rotation::Invalid,
+        "a token of an unknown family must be Invalid"
+    );
+    let forged = Token {
+        hash: random_hash(),
+        ..current.clone()
+    };
+    assert_eq!(
+        present(&*store, &forged).await.0,
+        Rotation::Invalid,
+        "the current generation with another hash must be Invalid"
+    );
+    let ahead = Token {
+        generation: current.generation + 1,
+        ..current.clone()
+    };
+    assert_eq!(
+        present(&*store, &ahead).await.0,
+        Rotation::Invalid,
+        "a generation the family has not reached must be Invalid"
     );
     assert_eq!(
-        rotate(&*store, &random_hash(), &random_hash()).await,
-        Rotation::Invalid,
-        "an unknown refresh token must be Invalid"
+        present(&*store, &current).await.0,
+        Rotation::Rotated(session),
+        "tokens that do not match must leave the family as it was"
     );
 }
 
-/// Presenting a retired token is reuse: the family is revoked, its newest
+/// Presenting an older token is reuse: the family is revoked, its newest
 /// token stops working, other families are untouched.
 pub async fn rotation_reuse_revokes_the_family<S: Store>(store: Arc<S>) {
     let (session, first) = start(&*store).await;
     let (bystander, bystander_token) = start(&*store).await;
     let tokens = chain(&*store, &session, first, 3).await;
-    let (Some(older), Some(newest)) = (tokens.get(1).copied(), tokens.last().copied()) else {
+    let (Some(older), Some(newest)) = (tokens.get(1).cloned(), tokens.last().cloned()) else {
         panic!("store conformance: the chain must hold four tokens");
     };
 
+    let next = older.successor(now() + TTL);
     assert_eq!(
-        rotate(&*store, &older, &random_hash()).await,
+        present_at(&*store, &older, &next, now(), INTERVAL).await,
         Rotation::Reused(session.clone()),
-        "presenting a retired refresh token must be Reused and return the session"
+        "presenting a token two generations old must be Reused, whatever the interval"
     );
     assert_eq!(
-        rotate(&*store, &newest, &random_hash()).await,
+        present(&*store, &newest).await.0,
         Rotation::Invalid,
         "after reuse, the newest token of the family must be Invalid"
     );
     assert_eq!(
-        rotate(&*store, &older, &random_hash()).await,
+        present(&*store, &older).await.0,
         Rotation::Invalid,
-        "a retired token of a revoked family must be Invalid"
+        "an old token of a revoked family must be Invalid"
     );
     assert!(
-        store
-            .session_by_refresh(&newest)
-            .await
-            .must("session_by_refresh")
-            .is_none(),
+        store.session(&session.sid).await.must("session").is_none(),
         "a family revoked for reuse must not be found"
     );
     assert!(
@@ -159,66 +233,108 @@ pub async fn rotation_reuse_revokes_the_family<S: Store>(store: Arc<S>) {
         "a family revoked for reuse is no longer live"
     );
     assert_eq!(
-        rotate(&*store, &bystander_token, &random_hash()).await,
+        present(&*store, &bystander_token).await.0,
         Rotation::Rotated(bystander),
         "reuse in one family must not touch another"
     );
 }
 
-/// Tokens are valid while `now < expires_at`; an expired retired token is
+/// Within the reuse interval the token rotated last gets the same successor
+/// (sealed as it was stored) and nothing changes; past the interval, or once
+/// the successor has itself been rotated, or with no interval, it is reuse.
+pub async fn rotation_reuse_interval<S: Store>(store: Arc<S>) {
+    let at = now();
+    let (session, first) = start(&*store).await;
+    let second = first.successor(at + TTL);
+    assert_eq!(
+        present_at(&*store, &first, &second, at, INTERVAL).await,
+        Rotation::Rotated(session.clone())
+    );
+    for offset in [0, 1, INTERVAL] {
+        let other = first.successor(at + TTL);
+        assert_eq!(
+            present_at(&*store, &first, &other, at + offset, INTERVAL).await,
+            Rotation::Repeated {
+                session: session.clone(),
+                sealed_successor: second.sealed.clone(),
+            },
+            "the parent presented {offset} s after its rotation must get its successor again"
+        );
+    }
+    let third = second.successor(at + TTL);
+    assert_eq!(
+        present_at(&*store, &second, &third, at + 1, INTERVAL).await,
+        Rotation::Rotated(session.clone()),
+        "a repeated parent must leave its successor current"
+    );
+    assert_eq!(
+        present_at(&*store, &first, &first.successor(at + TTL), at + 2, INTERVAL).await,
+        Rotation::Reused(session),
+        "once the successor has been rotated, the parent is reuse"
+    );
+
+    let (late, first) = start(&*store).await;
+    let second = first.successor(at + TTL);
+    present_at(&*store, &first, &second, at, INTERVAL).await;
+    assert_eq!(
+        present_at(&*store, &first, &first.successor(at + TTL), at + INTERVAL + 1, INTERVAL).await,
+        Rotation::Reused(late),
+        "past the interval, the parent is reuse"
+    );
+
+    let (strict, first) = start(&*store).await;
+    let second = first.successor(at + TTL);
+    present_at(&*store, &first, &second, at, 0).await;
+    assert_eq!(
+        present_at(&*store, &first, &first.successor(at + TTL), at, 0).await,
+        Rotation::Reused(strict),
+        "with no interval, any second use is reuse"
+    );
+}
+
+/// Tokens are valid while `now < expires_at`; an expired older token is
 /// merely Invalid, it does not revoke the family.
 pub async fn rotation_expired_token_is_invalid<S: Store>(store: Arc<S>) {
     let at = now();
     let session = session_of(&unique("user"));
-    let first = random_hash();
-    store
-        .create_session(&session, &first, at + 100)
-        .await
-        .must("create_session");
-    let next = random_hash();
-    let rotation = rotate_at(&*store, &first, &next, at + 100, at + 300).await;
+    let first = start_session(&*store, &session, at + 100).await;
+    let next = first.successor(at + 300);
     assert_eq!(
-        rotation,
+        present_at(&*store, &first, &next, at + 100, 0).await,
         Rotation::Invalid,
         "a refresh token presented at its expiry must be Invalid"
     );
-    let rotation = rotate_at(&*store, &first, &next, at + 99, at + 300).await;
     assert_eq!(
-        rotation,
+        present_at(&*store, &first, &next, at + 99, 0).await,
         Rotation::Rotated(session.clone()),
         "a refresh token presented before its expiry must rotate"
     );
-    // At its expiry `first` is retired and expired: presenting it proves nothing.
-    let third = random_hash();
-    let rotation = rotate_at(&*store, &first, &third, at + 100, at + 400).await;
+    // At its expiry `first` is old and expired: presenting it proves nothing.
+    let third = next.successor(at + 400);
     assert_eq!(
-        rotation,
+        present_at(&*store, &first, &third, at + 100, 0).await,
         Rotation::Invalid,
-        "an expired retired token must be Invalid, not Reused"
+        "an expired older token must be Invalid, not Reused"
     );
-    let rotation = rotate_at(&*store, &next, &third, at + 150, at + 400).await;
     assert_eq!(
-        rotation,
+        present_at(&*store, &next, &third, at + 150, 0).await,
         Rotation::Rotated(session),
-        "an expired retired token must not revoke the family"
+        "an expired older token must not revoke the family"
     );
 
-    let (dead, dead_token) = (session_of(&unique("user")), random_hash());
-    store
-        .create_session(&dead, &dead_token, at - 10)
-        .await
-        .must("create_session");
+    let dead = session_of(&unique("user"));
+    let dead_token = start_session(&*store, &dead, at - 10).await;
+    let dead_token = Token {
+        expires_at: at + TTL,
+        ..dead_token
+    };
     assert_eq!(
-        rotate(&*store, &dead_token, &random_hash()).await,
+        present(&*store, &dead_token).await.0,
         Rotation::Invalid,
         "a session created already expired must be Invalid"
     );
     assert!(
-        store
-            .session_by_refresh(&dead_token)
-            .await
-            .must("session_by_refresh")
-            .is_none(),
+        store.session(&dead.sid).await.must("session").is_none(),
         "an expired session must not be found"
     );
 }
@@ -246,19 +362,15 @@ pub async fn sessions_revoked_by_sid<S: Store>(store: Arc<S>) {
     );
     for token in &tokens {
         assert_eq!(
-            rotate(&*store, token, &random_hash()).await,
+            present(&*store, token).await.0,
             Rotation::Invalid,
             "every token of a revoked session must be Invalid"
         );
-        assert!(
-            store
-                .session_by_refresh(token)
-                .await
-                .must("session_by_refresh")
-                .is_none(),
-            "a revoked session must not be found"
-        );
     }
+    assert!(
+        store.session(&session.sid).await.must("session").is_none(),
+        "a revoked session must not be found"
+    );
     assert!(
         store
             .revoke_session(&unique("sid"))
@@ -275,11 +387,7 @@ pub async fn sessions_revoked_by_user<S: Store>(store: Arc<S>) {
     let mut live = Vec::new();
     for _ in 0..3 {
         let session = session_of(&user);
-        let token = random_hash();
-        store
-            .create_session(&session, &token, now() + TTL)
-            .await
-            .must("create_session");
+        let token = start_session(&*store, &session, now() + TTL).await;
         live.push((session, token));
     }
     let Some((ended, _)) = live.pop() else {
@@ -304,7 +412,7 @@ pub async fn sessions_revoked_by_user<S: Store>(store: Arc<S>) {
     );
     for (_, token) in &live {
         assert_eq!(
-            rotate(&*store, token, &random_hash()).await,
+            present(&*store, token).await.0,
             Rotation::Invalid,
             "the tokens of a user's revoked sessions must be Invalid"
         );
@@ -318,20 +426,16 @@ pub async fn sessions_revoked_by_user<S: Store>(store: Arc<S>) {
         "a second revoke_user_sessions must find nothing live"
     );
     assert_eq!(
-        rotate(&*store, &other_token, &random_hash()).await,
+        present(&*store, &other_token).await.0,
         Rotation::Rotated(other),
         "another user's session must be untouched"
     );
 }
 
-/// Checks the outcome of a race on one refresh token: exactly one rotation,
-/// the family revoked by the losers' reuse.
-async fn assert_one_rotation<S: Store>(
-    store: &S,
-    session: &Session,
-    results: &[(Rotation, SecretHash)],
-) {
-    let winners: Vec<&SecretHash> = results
+/// Checks the outcome of a strict race on one refresh token: exactly one
+/// rotation, the family revoked by the losers' reuse.
+async fn assert_one_rotation<S: Store>(store: &S, session: &Session, results: &[(Rotation, Token)]) {
+    let winners: Vec<&Token> = results
         .iter()
         .filter(|(r, _)| matches!(r, Rotation::Rotated(_)))
         .map(|(_, next)| next)
@@ -347,82 +451,132 @@ async fn assert_one_rotation<S: Store>(
         .count();
     assert!(
         reused >= 1,
-        "the losers of a concurrent rotation present a retired token: at least one must be Reused"
+        "the losers of a strict concurrent rotation present a rotated token: at least one must be Reused"
     );
     for (rotation, _) in results {
         match rotation {
             Rotation::Rotated(s) | Rotation::Reused(s) => {
                 assert_eq!(s, session, "a rotation must return its session");
             }
+            Rotation::Repeated { .. } => {
+                panic!("store conformance: with no reuse interval nothing may be Repeated")
+            }
             Rotation::Invalid => {}
         }
     }
     if let Some(winner) = winners.first() {
         assert_eq!(
-            rotate(store, winner, &random_hash()).await,
+            present(store, winner).await.0,
             Rotation::Invalid,
             "after the reuse in a race, the winner's new token must be Invalid"
         );
     }
 }
 
-/// Many tasks present one refresh token at once: one rotates, the family ends revoked.
-pub async fn rotation_concurrent_one_token<S: Store>(store: Arc<S>) {
-    let (session, token) = start(&*store).await;
-    let results = race(|_| {
-        let store = Arc::clone(&store);
-        async move {
-            let next = random_hash();
-            (rotate(&*store, &token, &next).await, next)
+/// Checks the outcome of a race within the reuse interval: one rotation,
+/// every other presenter handed the winner's successor, the family alive.
+async fn assert_one_successor<S: Store>(store: &S, session: &Session, results: &[(Rotation, Token)]) {
+    let winners: Vec<&Token> = results
+        .iter()
+        .filter(|(r, _)| matches!(r, Rotation::Rotated(_)))
+        .map(|(_, next)| next)
+        .collect();
+    let [winner] = winners.as_slice() else {
+        panic!(
+            "store conformance: of {RACERS} concurrent rotations of one token, exactly one must rotate"
+        );
+    };
+    for (rotation, _) in results {
+        match rotation {
+            Rotation::Rotated(s) => assert_eq!(s, session),
+            Rotation::Repeated {
+                session: s,
+                sealed_successor,
+            } => {
+                assert_eq!(s, session, "a repeated rotation must return its session");
+                assert_eq!(
+                    sealed_successor, &winner.sealed,
+                    "within the interval every presenter must get the winner's successor"
+                );
+            }
+            other => panic!(
+                "store conformance: within the reuse interval a concurrent presenter got {other:?}"
+            ),
         }
-    })
-    .await;
-    assert_one_rotation(&*store, &session, &results).await;
+    }
+    assert_eq!(
+        present(store, winner).await.0,
+        Rotation::Rotated(session.clone()),
+        "after a race within the interval, the successor must still rotate"
+    );
 }
 
-/// The same race across two instances of one backend, plus the basics of
+/// Many tasks present one refresh token at once: strictly, one rotates and
+/// the family ends revoked; within the reuse interval, one rotates and all
+/// the others get its successor.
+pub async fn rotation_concurrent_one_token<S: Store>(store: Arc<S>) {
+    for interval in [0, INTERVAL] {
+        let (session, token) = start(&*store).await;
+        let results = race(|_| {
+            let (store, token) = (Arc::clone(&store), token.clone());
+            async move {
+                let next = token.successor(now() + TTL);
+                (present_at(&*store, &token, &next, now(), interval).await, next)
+            }
+        })
+        .await;
+        if interval == 0 {
+            assert_one_rotation(&*store, &session, &results).await;
+        } else {
+            assert_one_successor(&*store, &session, &results).await;
+        }
+    }
+}
+
+/// The same races across two instances of one backend, plus the basics of
 /// sharing: what one instance writes, the other sees.
 pub async fn rotation_concurrent_across_instances<F: StoreFactory>(factory: &F) {
     let first = Arc::new(factory.create().await);
     let second = Arc::new(factory.second_instance(&first).await);
 
-    let (session, token) = start(&*first).await;
-    let found = second
-        .session_by_refresh(&token)
-        .await
-        .must("session_by_refresh");
-    assert_eq!(
-        found,
-        Some(session.clone()),
-        "a session created on one instance must be found on the other"
-    );
-    let results = race(|i| {
-        let store = if i % 2 == 0 {
-            Arc::clone(&first)
+    for interval in [0, INTERVAL] {
+        let (session, token) = start(&*first).await;
+        let found = second.session(&session.sid).await.must("session");
+        assert_eq!(
+            found,
+            Some(session.clone()),
+            "a session created on one instance must be found on the other"
+        );
+        let results = race(|i| {
+            let store = if i % 2 == 0 {
+                Arc::clone(&first)
+            } else {
+                Arc::clone(&second)
+            };
+            let token = token.clone();
+            async move {
+                let next = token.successor(now() + TTL);
+                (present_at(&*store, &token, &next, now(), interval).await, next)
+            }
+        })
+        .await;
+        if interval == 0 {
+            assert_one_rotation(&*second, &session, &results).await;
         } else {
-            Arc::clone(&second)
-        };
-        async move {
-            let next = random_hash();
-            (rotate(&*store, &token, &next).await, next)
+            assert_one_successor(&*second, &session, &results).await;
         }
-    })
-    .await;
-    assert_one_rotation(&*second, &session, &results).await;
+    }
 
     let (session, token) = start(&*first).await;
-    let next = random_hash();
+    let (rotation, next) = present(&*first, &token).await;
+    assert_eq!(rotation, Rotation::Rotated(session.clone()));
     assert_eq!(
-        rotate(&*first, &token, &next).await,
-        Rotation::Rotated(session.clone())
-    );
-    assert_eq!(
-        rotate(&*second, &token, &random_hash()).await,
+        present(&*second, &token).await.0,
         Rotation::Reused(session),
         "a token rotated on one instance must be detected as reused on the other"
     );
     assert_eq!(
-        rotate(&*first, &next, &random_hash()).await,
+        present(&*first, &next).await.0,
         Rotation::Invalid,
         "a family revoked on one instance must be revoked on the other"
     );

@@ -22,8 +22,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use async_trait::async_trait;
 
 use super::{
-    ApiKey, ApiKeyStore, ApiKeyView, Failures, NewUser, OneTimeStore, Revocation, RevocationStore,
-    Rotation, SecretHash, Session, SessionStore, ThrottleStore, TotpState, User, UserStore,
+    ApiKey, ApiKeyStore, ApiKeyView, Attempt, Failures, NewUser, NextRefresh, OneTimeStore,
+    PresentedRefresh, Revocation, RevocationStore, Rotation, SecretHash, Session, SessionStore,
+    ThrottleStore, TotpState, User, UserStore,
 };
 use crate::Error;
 use crate::time::now as clock;
@@ -40,11 +41,10 @@ use users::Users;
 ///
 /// Cloning shares the data (an [`Arc`] inside): clones behave as one store.
 ///
-/// Refresh rotation follows RFC 9700 §4.14.2 to the letter: presenting a
-/// retired refresh token revokes its family. So when several requests present
-/// one refresh token at once, one rotates it and the first of the others is
-/// reuse and revokes the family (the rest find it revoked: invalid). A client
-/// must therefore not refresh concurrently with one token.
+/// Refresh rotation follows RFC 9700 §4.14.2: presenting a retired refresh
+/// token revokes its family, except the token rotated last, within the reuse
+/// interval the flows pass (so that two tabs refreshing at once both get the
+/// same successor). A family is one record however often it rotates.
 ///
 /// ```
 /// use auth_core::store::{MemoryStore, NewUser, UserStore};
@@ -193,18 +193,19 @@ impl SessionStore for MemoryStore {
 
     async fn rotate_refresh(
         &self,
-        presented: &SecretHash,
-        next: &SecretHash,
+        presented: &PresentedRefresh,
+        next: &NextRefresh,
         now: i64,
         next_expires_at: i64,
+        reuse_interval: i64,
     ) -> Result<Rotation, Error> {
         let mut sessions = lock(&self.inner.sessions);
         sessions.sweep(clock());
-        Ok(sessions.rotate(presented, next, now, next_expires_at))
+        Ok(sessions.rotate(presented, next, now, next_expires_at, reuse_interval))
     }
 
-    async fn session_by_refresh(&self, refresh: &SecretHash) -> Result<Option<Session>, Error> {
-        Ok(lock(&self.inner.sessions).by_refresh(refresh, clock()))
+    async fn session(&self, sid: &str) -> Result<Option<Session>, Error> {
+        Ok(lock(&self.inner.sessions).live(sid, clock()))
     }
 
     async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error> {
@@ -253,6 +254,23 @@ impl ThrottleStore for MemoryStore {
         Ok(throttle.record_failure(key, now, window_secs))
     }
 
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+        limit: u32,
+    ) -> Result<Attempt, Error> {
+        let mut throttle = lock(&self.inner.throttle);
+        throttle.sweep(clock());
+        Ok(throttle.reserve(key, now, window_secs, limit))
+    }
+
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error> {
+        lock(&self.inner.throttle).release(key, now);
+        Ok(())
+    }
+
     async fn clear_failures(&self, key: &str) -> Result<(), Error> {
         lock(&self.inner.throttle).clear(key);
         Ok(())
@@ -282,9 +300,8 @@ impl OneTimeStore for MemoryStore {
 
 #[async_trait]
 impl ApiKeyStore for MemoryStore {
-    async fn create_api_key(&self, key: &ApiKey) -> Result<(), Error> {
-        self.api_keys_write().create(key);
-        Ok(())
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
+        self.api_keys_write().create(key, max_per_user)
     }
 
     async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error> {
@@ -351,11 +368,23 @@ mod tests {
                 .create_session(&session, &first, at + 10)
                 .await
                 .unwrap();
-            // A rotation re-schedules the session: two queue entries for one record.
-            store
-                .rotate_refresh(&first, &next, at, at + 20)
+            // A rotation extends the session, but keeps its one queue entry.
+            let presented = PresentedRefresh {
+                sid: session.sid.clone(),
+                generation: 0,
+                expires_at: at + 10,
+                hash: first,
+            };
+            let successor = NextRefresh {
+                generation: 1,
+                hash: next,
+                sealed: vec![1, 2, 3],
+            };
+            let rotation = store
+                .rotate_refresh(&presented, &successor, at, at + 20, 10)
                 .await
                 .unwrap();
+            assert!(matches!(rotation, Rotation::Rotated(_)));
             store
                 .revoke(&Revocation::Session {
                     sid: session.sid,
@@ -375,21 +404,13 @@ mod tests {
         }
         // A cleared window leaves its queue entry behind until it falls due.
         store.clear_failures("k0").await.unwrap();
-        assert_eq!(
-            store.queued(),
-            1000 * 8,
-            "two per session, one per other record"
-        );
+        assert_eq!(store.queued(), 1000 * 5, "one per record, rotated or not");
         store.purge_expired(at + 15);
-        assert_eq!(
-            store.len(),
-            1000 * 2,
-            "the sessions and their current hashes live on"
-        );
+        assert_eq!(store.len(), 1000, "the sessions, rotated to live on, stay");
         assert_eq!(
             store.queued(),
-            1000 * 2,
-            "their queue entries stay, and only theirs"
+            1000,
+            "their queue entries move to their new expiry, and only theirs stay"
         );
         store.purge_expired(at + 21);
         assert!(store.is_empty());

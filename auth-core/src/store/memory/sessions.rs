@@ -1,30 +1,32 @@
-//! Sessions and their refresh-token families.
+//! Sessions and their refresh-token families, one record per family.
 //!
-//! Each refresh hash points to its session and is either the family's current
-//! token or a retired one. Revoking a session removes the session record only:
-//! its tokens then point at nothing and are refused (a retired token of a
-//! revoked family reports [`Rotation::Invalid`], not [`Rotation::Reused`]: the
-//! family is already dead, there is nothing left to revoke). Those dangling
-//! hashes are dropped at their own expiry like every other.
+//! A family holds its current token's hash and generation, and the previous
+//! token's hash with the current token sealed under it (the reuse interval);
+//! nothing is kept per token, so a family's record does not grow as it
+//! rotates. Revoking a session removes its record: its tokens then name a
+//! family that is not there and are refused.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::store::{Rotation, SecretHash, Session};
+use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session};
 
 use super::expiry::ExpiryQueue;
 
-/// A live session.
+/// A live session and the state of its refresh-token family.
 struct Family {
     session: Session,
-    /// The latest expiry among its refresh tokens: the session dies with it.
+    /// The current token's expiry: the session dies with it.
     expires_at: i64,
+    generation: u64,
+    current: SecretHash,
+    /// The token before the current one, and the current one sealed under it.
+    previous: Option<Previous>,
 }
 
-/// One refresh token, by hash.
-struct Refresh {
-    sid: String,
-    retired: bool,
-    expires_at: i64,
+struct Previous {
+    hash: SecretHash,
+    sealed_successor: Vec<u8>,
+    rotated_at: i64,
 }
 
 #[derive(Default)]
@@ -32,9 +34,7 @@ pub(super) struct Sessions {
     families: HashMap<String, Family>,
     /// `user_id` → the sids of the user's sessions, for "log out everywhere".
     by_user: HashMap<String, HashSet<String>>,
-    refresh: HashMap<[u8; 32], Refresh>,
     family_expiry: ExpiryQueue<String>,
-    refresh_expiry: ExpiryQueue<[u8; 32]>,
 }
 
 impl Sessions {
@@ -49,56 +49,78 @@ impl Sessions {
             Family {
                 session: session.clone(),
                 expires_at,
+                generation: 0,
+                current: *refresh,
+                previous: None,
             },
         );
-        self.family_expiry.schedule(sid.clone(), expires_at);
-        self.insert_refresh(refresh, sid, expires_at);
+        self.family_expiry.schedule(sid, expires_at);
     }
 
     pub(super) fn rotate(
         &mut self,
-        presented: &SecretHash,
-        next: &SecretHash,
+        presented: &PresentedRefresh,
+        next: &NextRefresh,
         now: i64,
         next_expires_at: i64,
+        reuse_interval: i64,
     ) -> Rotation {
-        let Some(token) = self.refresh.get_mut(&presented.0) else {
-            return Rotation::Invalid;
-        };
-        // An expired token is refused before anything else: it proves nothing,
-        // not even reuse.
-        if token.expires_at <= now {
+        // An expired token is refused before anything else: it proves
+        // nothing, not even reuse.
+        if presented.expires_at <= now {
             return Rotation::Invalid;
         }
         let Some(family) = self
             .families
-            .get_mut(&token.sid)
+            .get_mut(&presented.sid)
             .filter(|f| f.expires_at > now)
         else {
             return Rotation::Invalid;
         };
-        if token.retired {
-            let sid = token.sid.clone();
-            return match self.remove_family(&sid) {
-                Some(family) => Rotation::Reused(family.session),
-                None => Rotation::Invalid,
+        let current = family.generation;
+        if presented.generation == current {
+            if !presented.hash.ct_eq(&family.current) {
+                return Rotation::Invalid;
+            }
+            family.previous = Some(Previous {
+                hash: family.current,
+                sealed_successor: next.sealed.clone(),
+                rotated_at: now,
+            });
+            family.current = next.hash;
+            family.generation = current.saturating_add(1);
+            // The family's queue entry stays where it is: when it falls due,
+            // the sweep finds the later expiry and schedules that instead, so
+            // a family has one entry however often it rotates.
+            family.expires_at = family.expires_at.max(next_expires_at);
+            return Rotation::Rotated(family.session.clone());
+        }
+        if presented.generation > current {
+            return Rotation::Invalid;
+        }
+        if presented.generation.saturating_add(1) == current
+            && reuse_interval > 0
+            && let Some(previous) = &family.previous
+            && presented.hash.ct_eq(&previous.hash)
+            && now.saturating_sub(previous.rotated_at) <= reuse_interval
+        {
+            return Rotation::Repeated {
+                session: family.session.clone(),
+                sealed_successor: previous.sealed_successor.clone(),
             };
         }
-        token.retired = true;
-        let sid = token.sid.clone();
-        let session = family.session.clone();
-        if next_expires_at > family.expires_at {
-            family.expires_at = next_expires_at;
-            self.family_expiry.schedule(sid.clone(), next_expires_at);
+        match self.remove_family(&presented.sid) {
+            Some(family) => Rotation::Reused(family.session),
+            None => Rotation::Invalid,
         }
-        self.insert_refresh(next, sid, next_expires_at);
-        Rotation::Rotated(session)
     }
 
-    /// The live session of a refresh token, current or retired.
-    pub(super) fn by_refresh(&self, refresh: &SecretHash, now: i64) -> Option<Session> {
-        let token = self.refresh.get(&refresh.0)?;
-        self.live(&token.sid, now)
+    /// The live session `sid`.
+    pub(super) fn live(&self, sid: &str, now: i64) -> Option<Session> {
+        self.families
+            .get(sid)
+            .filter(|family| family.expires_at > now)
+            .map(|family| family.session.clone())
     }
 
     /// Removes session `sid`; returns it if it was live.
@@ -118,48 +140,29 @@ impl Sessions {
             .collect()
     }
 
-    /// Drops the sessions and refresh hashes whose expiry is before `now`.
+    /// Drops the sessions whose expiry is before `now`.
     pub(super) fn sweep(&mut self, now: i64) {
         while let Some(sid) = self.family_expiry.pop_due(now) {
-            // A family rotated since has a later expiry and stays.
-            if self.families.get(&sid).is_some_and(|f| f.expires_at < now) {
-                self.remove_family(&sid);
-            }
-        }
-        while let Some(hash) = self.refresh_expiry.pop_due(now) {
-            if self.refresh.get(&hash).is_some_and(|t| t.expires_at < now) {
-                self.refresh.remove(&hash);
+            match self.families.get(&sid).map(|f| f.expires_at) {
+                Some(expires_at) if expires_at < now => {
+                    self.remove_family(&sid);
+                }
+                // Rotated since it was scheduled: it lives on, so it is
+                // scheduled again at its new expiry.
+                Some(expires_at) => self.family_expiry.schedule(sid, expires_at),
+                None => {}
             }
         }
     }
 
-    /// Sessions plus refresh hashes held.
+    /// Sessions held.
     pub(super) fn len(&self) -> usize {
-        self.families.len() + self.refresh.len()
+        self.families.len()
     }
 
     #[cfg(test)]
     pub(super) fn queued(&self) -> usize {
-        self.family_expiry.len() + self.refresh_expiry.len()
-    }
-
-    fn live(&self, sid: &str, now: i64) -> Option<Session> {
-        self.families
-            .get(sid)
-            .filter(|family| family.expires_at > now)
-            .map(|family| family.session.clone())
-    }
-
-    fn insert_refresh(&mut self, hash: &SecretHash, sid: String, expires_at: i64) {
-        self.refresh.insert(
-            hash.0,
-            Refresh {
-                sid,
-                retired: false,
-                expires_at,
-            },
-        );
-        self.refresh_expiry.schedule(hash.0, expires_at);
+        self.family_expiry.len()
     }
 
     fn remove_family(&mut self, sid: &str) -> Option<Family> {

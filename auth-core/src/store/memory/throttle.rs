@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::store::Failures;
+use crate::store::{Attempt, Failures};
 
 use super::expiry::ExpiryQueue;
 
@@ -39,6 +39,25 @@ impl Throttle {
         self.windows.insert(key.to_owned(), window);
         self.expiry.schedule(key.to_owned(), window.window_ends);
         window
+    }
+
+    pub(super) fn reserve(&mut self, key: &str, now: i64, window_secs: i64, limit: u32) -> Attempt {
+        let running = self.failures(key, now);
+        if running.count >= limit {
+            return Attempt::Refused(running);
+        }
+        Attempt::Reserved(self.record_failure(key, now, window_secs))
+    }
+
+    pub(super) fn release(&mut self, key: &str, now: i64) {
+        let Some(window) = self.windows.get_mut(key).filter(|w| now < w.window_ends) else {
+            return;
+        };
+        window.count = window.count.saturating_sub(1);
+        if window.count == 0 {
+            // Its queue entry stays until it falls due, and finds nothing then.
+            self.windows.remove(key);
+        }
     }
 
     pub(super) fn clear(&mut self, key: &str) {

@@ -24,8 +24,30 @@ fn api_key_of((id, user_id, name, hash, created_at): ApiKeyRow) -> ApiKey {
 
 #[async_trait]
 impl ApiKeyStore for PostgresStore {
-    async fn create_api_key(&self, key: &ApiKey) -> Result<(), Error> {
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
+        let limit = i64::try_from(max_per_user).unwrap_or(i64::MAX);
         bounded(async {
+            let mut tx = self.pool.begin().await.db()?;
+            // Creations for one user take turns on a lock of their own, so
+            // the count below cannot be raced past the limit; the lock ends
+            // with the transaction.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7036))")
+                .bind(&key.user_id)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            let held: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM auth_api_keys WHERE user_id = $1 AND id <> $2",
+            )
+            .bind(&key.user_id)
+            .bind(&key.id)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+            if held >= limit {
+                tx.commit().await.db()?;
+                return Err(Error::TooManyApiKeys { max: max_per_user });
+            }
             // Ids are random; should one be reused, the newer key replaces
             // the older, as in the memory store (and in the instances'
             // indexes, which replace by id too).
@@ -49,9 +71,10 @@ impl ApiKeyStore for PostgresStore {
             .bind(key.hash.0.as_slice())
             .bind(key.created_at)
             .bind(Self::REVOCATION_CHANNEL)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .db()?;
+            tx.commit().await.db()?;
             Ok(())
         })
         .await

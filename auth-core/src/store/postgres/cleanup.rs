@@ -16,12 +16,9 @@ const BATCH: i64 = 1000;
 
 /// One batch of each expiring kind, deleted where the expiry is before `$1`.
 /// Rows locked by a running operation are skipped (`SKIP LOCKED`): the purge
-/// never waits on a request, and gets them next time. Refresh tokens go before
-/// sessions: a session expires with its last token, so by then its tokens
-/// are gone and every deleted row is counted.
-const PURGES: [&str; 6] = [
-    "DELETE FROM auth_refresh_tokens WHERE ctid IN (SELECT ctid FROM auth_refresh_tokens \
-     WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+/// never waits on a request, and gets them next time. A session row holds its
+/// refresh-token family too, and expires with its newest token.
+const PURGES: [&str; 5] = [
     "DELETE FROM auth_sessions WHERE ctid IN (SELECT ctid FROM auth_sessions \
      WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
     "DELETE FROM auth_revocations WHERE ctid IN (SELECT ctid FROM auth_revocations \
@@ -35,8 +32,8 @@ const PURGES: [&str; 6] = [
 ];
 
 impl PostgresStore {
-    /// Deletes every row whose expiry is before `now`: refresh tokens
-    /// (retired ones included), sessions past their last token, revocations,
+    /// Deletes every row whose expiry is before `now`: sessions (with their
+    /// refresh-token families) past their newest token, revocations,
     /// throttling windows, single-use marks and codes. Returns how many rows
     /// were deleted.
     ///

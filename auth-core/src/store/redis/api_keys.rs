@@ -1,6 +1,6 @@
 //! API keys: `apikey:{hash}` (hash: id, owner, name, creation),
-//! `apikey_id:{id}` (the hash, for deletion) and `apikeys` (the set of ids,
-//! for listing). Keys last until deleted, so none of these expires. Each
+//! `apikey_id:{id}` (the hash, for deletion), `apikeys` (the set of ids,
+//! for listing) and `apikeys_user:{user id}` (the owner's ids, for the limit). Keys last until deleted, so none of these expires. Each
 //! creation and deletion is also announced on `{prefix}revocations`.
 
 use async_trait::async_trait;
@@ -15,22 +15,28 @@ const API_KEY: &str = "API key record";
 
 #[async_trait]
 impl ApiKeyStore for RedisStore {
-    async fn create_api_key(&self, key: &ApiKey) -> Result<(), Error> {
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
         let hex = key.hash.to_hex();
         let mut connection = self.connection();
         let mut invocation = self.scripts.create_api_key.key(self.key("apikey", &hex));
         invocation
             .key(self.key("apikey_id", &key.id))
             .key(self.api_key_ids())
+            .key(self.key("apikeys_user", &key.user_id))
             .arg(&*self.prefix)
             .arg(&hex)
             .arg(&key.id)
             .arg(&key.user_id)
             .arg(&key.name)
             .arg(key.created_at)
-            .arg(self.revocation_channel());
-        let _: Value = self.run(invocation.invoke_async(&mut connection)).await?;
-        Ok(())
+            .arg(self.revocation_channel())
+            .arg(max_per_user);
+        let reply = self.run(invocation.invoke_async(&mut connection)).await?;
+        if decode::flag(reply, API_KEY)? {
+            Ok(())
+        } else {
+            Err(Error::TooManyApiKeys { max: max_per_user })
+        }
     }
 
     /// One `HMGET` by hash: the key is a SHA-256 of a high-entropy secret, so

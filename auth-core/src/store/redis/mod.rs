@@ -44,8 +44,7 @@ pub use revocations::decode_revocation_message;
 ///
 /// | key | holds | expires |
 /// |---|---|---|
-/// | `session:{sid}` | a session (hash) | at the expiry of its newest refresh token |
-/// | `refresh:{hash}` | a refresh token, current or retired (hash) | at the token's expiry |
+/// | `session:{sid}` | a session and its refresh-token family's state (hash, constant size) | at the expiry of its newest refresh token |
 /// | `user_sessions:{user id}` | the sids of a user's sessions (set) | with the longest-lived of them |
 /// | `revocation:{kind}:{subject}` | a revocation (hash) | once it is no longer in force |
 /// | `revocations:by_expiry` | the index of revocations (sorted set) | with the longest-lived of them |
@@ -53,7 +52,7 @@ pub use revocations::decode_revocation_message;
 /// | `once:{key}` | a single-use mark (string) | when the mark ends |
 /// | `code:{key}` | a kept one-time code (string) | at the code's expiry |
 /// | `user:{id}`, `username:{name}`, `recovery:{id}` | an account, its name, its recovery codes | never: accounts are permanent records |
-/// | `apikey:{hash}`, `apikey_id:{id}`, `apikeys` | an API key, its id, the set of ids | never: keys last until deleted |
+/// | `apikey:{hash}`, `apikey_id:{id}`, `apikeys`, `apikeys_user:{user id}` | an API key, its id, the set of ids, its owner's ids | never: keys last until deleted |
 ///
 /// Revocations, API-key creations and API-key deletions are also published
 /// on the channel `{prefix}revocations` (see [`RedisStore::revocation_channel`]
@@ -244,12 +243,13 @@ struct Scripts {
     set_recovery_codes: Script,
     create_session: Script,
     rotate_refresh: Script,
-    session_by_refresh: Script,
     revoke_session: Script,
     revoke_user_sessions: Script,
     revoke: Script,
     active_revocations: Script,
     record_failure: Script,
+    reserve_attempt: Script,
+    release_attempt: Script,
     consume_code: Script,
     create_api_key: Script,
     revoke_api_key: Script,
@@ -270,12 +270,13 @@ impl Scripts {
             set_recovery_codes: script!("set_recovery_codes"),
             create_session: script!("create_session"),
             rotate_refresh: script!("rotate_refresh"),
-            session_by_refresh: script!("session_by_refresh"),
             revoke_session: script!("revoke_session"),
             revoke_user_sessions: script!("revoke_user_sessions"),
             revoke: script!("revoke"),
             active_revocations: script!("active_revocations"),
             record_failure: script!("record_failure"),
+            reserve_attempt: script!("reserve_attempt"),
+            release_attempt: script!("release_attempt"),
             consume_code: script!("consume_code"),
             create_api_key: script!("create_api_key"),
             revoke_api_key: script!("revoke_api_key"),

@@ -1,19 +1,19 @@
-//! Sessions and their refresh-token families: `session:{sid}` (hash),
-//! `refresh:{hash}` (hash: sid, retired, expiry), `user_sessions:{user id}`
+//! Sessions and their refresh-token families: `session:{sid}` (hash: the
+//! session and its family's constant-size state), `user_sessions:{user id}`
 //! (set of sids). Each expires with what it describes.
 //!
-//! Revoking a session deletes its record only: its tokens then point at
-//! nothing and are refused until they expire (a retired token of a revoked
-//! family is [`Rotation::Invalid`], not [`Rotation::Reused`]: the family is
-//! already dead).
+//! Revoking a session deletes its record: its tokens then name a family that
+//! is not there and are refused.
 
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redis::Value;
 
 use super::decode::{self, Fields};
 use super::{RedisStore, expiry};
 use crate::Error;
-use crate::store::{Rotation, SecretHash, Session, SessionStore};
+use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session, SessionStore};
 
 const SESSION: &str = "session record";
 
@@ -32,7 +32,6 @@ impl SessionStore for RedisStore {
             .create_session
             .key(self.key("session", &session.sid));
         invocation
-            .key(self.key("refresh", &refresh.to_hex()))
             .key(self.key("user_sessions", &session.user_id))
             .arg(&session.sid)
             .arg(&session.user_id)
@@ -40,29 +39,38 @@ impl SessionStore for RedisStore {
             .arg(session.auth_time)
             .arg(session.created_at)
             .arg(refresh_expires_at)
-            .arg(expiry(refresh_expires_at));
+            .arg(expiry(refresh_expires_at))
+            .arg(refresh.to_hex());
         let _: Value = self.run(invocation.invoke_async(&mut connection)).await?;
         Ok(())
     }
 
     async fn rotate_refresh(
         &self,
-        presented: &SecretHash,
-        next: &SecretHash,
+        presented: &PresentedRefresh,
+        next: &NextRefresh,
         now: i64,
         next_expires_at: i64,
+        reuse_interval: i64,
     ) -> Result<Rotation, Error> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
                 self.scripts
                     .rotate_refresh
-                    .key(self.key("refresh", &presented.to_hex()))
+                    .key(self.key("session", &presented.sid))
                     .arg(&*self.prefix)
-                    .arg(next.to_hex())
+                    .arg(&presented.sid)
+                    .arg(presented.generation)
+                    .arg(presented.expires_at)
+                    .arg(presented.hash.to_hex())
+                    .arg(next.generation)
+                    .arg(next.hash.to_hex())
+                    .arg(URL_SAFE_NO_PAD.encode(&next.sealed))
                     .arg(now)
                     .arg(next_expires_at)
                     .arg(expiry(next_expires_at))
+                    .arg(reuse_interval)
                     .invoke_async(&mut connection),
             )
             .await?;
@@ -71,25 +79,47 @@ impl SessionStore for RedisStore {
             "invalid" => Ok(Rotation::Invalid),
             "rotated" => Ok(Rotation::Rotated(decode::session(&mut fields)?)),
             "reused" => Ok(Rotation::Reused(decode::session(&mut fields)?)),
+            "repeated" => {
+                let session = decode::session(&mut fields)?;
+                let sealed_successor = URL_SAFE_NO_PAD
+                    .decode(fields.string()?)
+                    .map_err(|_| decode::malformed(SESSION))?;
+                Ok(Rotation::Repeated {
+                    session,
+                    sealed_successor,
+                })
+            }
             _ => Err(decode::malformed(SESSION)),
         }
     }
 
-    async fn session_by_refresh(&self, refresh: &SecretHash) -> Result<Option<Session>, Error> {
+    async fn session(&self, sid: &str) -> Result<Option<Session>, Error> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
-                self.scripts
-                    .session_by_refresh
-                    .key(self.key("refresh", &refresh.to_hex()))
-                    .arg(&*self.prefix)
-                    .arg(crate::time::now())
-                    .invoke_async(&mut connection),
+                redis::cmd("HMGET")
+                    .arg(self.key("session", sid))
+                    .arg("user")
+                    .arg("amr")
+                    .arg("auth_time")
+                    .arg("created")
+                    .arg("exp")
+                    .query_async(&mut connection),
             )
             .await?;
-        Fields::of(reply, SESSION)?
-            .map(|mut fields| decode::session(&mut fields))
-            .transpose()
+        let mut fields = Fields::array(reply, SESSION)?;
+        let Some(user_id) = fields.optional_string()? else {
+            return Ok(None);
+        };
+        let session = Session {
+            sid: sid.to_owned(),
+            user_id,
+            amr: fields.string_list()?,
+            auth_time: fields.int()?,
+            created_at: fields.int()?,
+        };
+        let live = fields.int()? > crate::time::now();
+        Ok(live.then_some(session))
     }
 
     async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error> {

@@ -7,7 +7,7 @@ use redis::Value;
 use super::decode::Fields;
 use super::{RedisStore, expiry};
 use crate::Error;
-use crate::store::{Failures, ThrottleStore};
+use crate::store::{Attempt, Failures, ThrottleStore};
 
 const WINDOW: &str = "throttling window";
 
@@ -68,6 +68,54 @@ impl ThrottleStore for RedisStore {
             count: count(fields.int()?),
             window_ends: fields.int()?,
         })
+    }
+
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+        limit: u32,
+    ) -> Result<Attempt, Error> {
+        let window_ends = now.saturating_add(window_secs.max(1));
+        let mut connection = self.connection();
+        let reply: Value = self
+            .run(
+                self.scripts
+                    .reserve_attempt
+                    .key(self.key("throttle", key))
+                    .arg(now)
+                    .arg(window_ends)
+                    .arg(expiry(window_ends))
+                    .arg(limit)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
+        let mut fields = Fields::array(reply, WINDOW)?;
+        let reserved = fields.int()? == 1;
+        let failures = Failures {
+            count: count(fields.int()?),
+            window_ends: fields.int()?,
+        };
+        Ok(if reserved {
+            Attempt::Reserved(failures)
+        } else {
+            Attempt::Refused(failures)
+        })
+    }
+
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error> {
+        let mut connection = self.connection();
+        let _: Value = self
+            .run(
+                self.scripts
+                    .release_attempt
+                    .key(self.key("throttle", key))
+                    .arg(now)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn clear_failures(&self, key: &str) -> Result<(), Error> {

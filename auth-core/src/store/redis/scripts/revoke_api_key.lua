@@ -12,5 +12,6 @@ if redis.call('HGET', record, 'user') ~= ARGV[2] then
 end
 redis.call('DEL', record, KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[3])
+redis.call('SREM', ARGV[1] .. 'apikeys_user:' .. ARGV[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], cjson.encode({event = 'apikey_revoked', id = ARGV[3], hash = hash}))
 return 1
