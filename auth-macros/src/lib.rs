@@ -37,8 +37,8 @@ mod require_auth;
 
 use proc_macro::TokenStream;
 
-/// Requires a verified token, and optionally MFA, roles or scopes, before an
-/// axum handler runs.
+/// Requires a verified token, and optionally MFA, a recent login, roles or
+/// scopes, before an axum handler runs.
 ///
 /// ```
 /// use auth_middleware::{AuthUser, require_auth};
@@ -64,7 +64,8 @@ use proc_macro::TokenStream;
 /// | argument | the request must carry a verified token, and | otherwise |
 /// |---|---|---|
 /// | *(none)* | nothing more | 401 |
-/// | `mfa` | its `amr` claim holds `mfa` | 403 `insufficient_user_authentication` (RFC 9470) |
+/// | `mfa` | its `amr` claim holds `mfa` | 401 `insufficient_user_authentication` (RFC 9470 §3) |
+/// | `max_age = 300` | its `auth_time` is at most 300 seconds ago | 401 `insufficient_user_authentication`, `max_age=300` (RFC 9470 §3) |
 /// | `roles = ["a", "b"]` | every listed role | 403 `insufficient_scope` |
 /// | `scopes = ["orders:read"]` | every listed scope | 403 `insufficient_scope`, `scope="…"` |
 /// | `any(arg, …)` | at least one of the nested arguments | the refusal of the first |
@@ -86,7 +87,20 @@ use proc_macro::TokenStream;
 /// # let _: axum::Router = axum::Router::new().route("/refund", axum::routing::post(refund));
 /// ```
 ///
-/// `mfa`, `roles` and `scopes` appear at most once in each list of
+/// A sensitive change (a new API key, a new second factor) can ask for a
+/// recent login, so a stolen access token alone cannot make it:
+///
+/// ```
+/// use auth_middleware::{AuthUser, require_auth};
+///
+/// #[require_auth(max_age = 300)]
+/// async fn create_key(user: AuthUser) -> String {
+///     format!("a new key for {}", user.subject())
+/// }
+/// # let _: axum::Router = axum::Router::new().route("/keys", axum::routing::post(create_key));
+/// ```
+///
+/// `mfa`, `max_age`, `roles` and `scopes` appear at most once in each list of
 /// requirements (the top level, or one `all(...)`); `any(...)` may repeat.
 /// Lists must not be empty, items must be non-empty string literals, and a
 /// scope must be a valid RFC 6749 scope token (no spaces, `"` or `\`):

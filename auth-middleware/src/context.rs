@@ -21,6 +21,11 @@ pub(crate) trait Principal: Send + Sync + 'static {
     fn has_role(&self, role: &str) -> bool;
     fn has_scope(&self, scope: &str) -> bool;
     fn is_mfa(&self) -> bool;
+    /// When the user last authenticated, if the credential says so and is
+    /// trusted to (an API key does not).
+    fn authenticated_at(&self) -> Option<i64> {
+        None
+    }
     /// Whether the credential is an API key rather than an access token.
     fn is_api_key(&self) -> bool {
         false
@@ -39,6 +44,9 @@ impl<C: Claims> Principal for AccessClaims<C> {
     }
     fn is_mfa(&self) -> bool {
         AccessClaims::is_mfa(self)
+    }
+    fn authenticated_at(&self) -> Option<i64> {
+        AccessClaims::authenticated_at(self)
     }
 }
 

@@ -48,6 +48,14 @@ pub enum AuthError {
     /// The route requires multi-factor authentication (`amr` without `mfa`).
     #[error("multi-factor authentication required")]
     InsufficientUserAuthentication,
+    /// The route requires that the user authenticated within the last
+    /// `max_age` seconds (the token's `auth_time`), and they did not: log in
+    /// again (RFC 9470 `max_age`).
+    #[error("authentication older than {max_age} s")]
+    StaleAuthentication {
+        /// The largest age of the authentication the route accepts, in seconds.
+        max_age: u64,
+    },
     /// The route is not set up to authenticate requests: no [`AuthLayer`]
     /// runs in front of it, or the layer verifies another claims type than the
     /// extractor asks for. A programming error, so it answers 500.
@@ -88,6 +96,9 @@ pub enum AuthError {
     /// The username is already registered.
     #[error("username taken")]
     UsernameTaken,
+    /// The user already holds the most live API keys allowed.
+    #[error("too many API keys")]
+    TooManyApiKeys,
     /// TOTP is already enrolled and confirmed; enrolling again would switch
     /// the second factor off until the new secret is confirmed.
     #[error("a second factor is already enrolled")]
@@ -110,6 +121,9 @@ pub enum AuthError {
     /// The JSON body lacks a field or has a field of the wrong type.
     #[error("the JSON body does not match the expected fields")]
     UnprocessableBody,
+    /// The JSON body is valid JSON but not an object at the top level.
+    #[error("the JSON body is not an object")]
+    NotAnObject,
     /// The request body is larger than the route accepts.
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -162,10 +176,9 @@ impl AuthError {
     /// on the request path; the flows' own statuses (401, 404, 409, 413, 415,
     /// 422, 429, 503, 500) for the errors of the flows and their bodies.
     ///
-    /// Missing multi-factor authentication answers 403, as the reference app's
-    /// contract demands; RFC 9470 §3 shows 401 for
-    /// `insufficient_user_authentication`. A renderer that prefers 401 can say
-    /// so (see [`RenderRejection`](crate::RenderRejection)).
+    /// Missing multi-factor authentication and a too old authentication
+    /// answer 401 with `error="insufficient_user_authentication"`, as RFC 9470
+    /// §3 says: the client can fix them by authenticating again.
     pub fn status(&self) -> StatusCode {
         self.wire().status
     }
@@ -206,6 +219,15 @@ impl AuthError {
         }
     }
 
+    /// The challenge's `max_age` attribute (RFC 9470 §3): how recent the
+    /// user's authentication must be, in seconds.
+    pub fn max_age(&self) -> Option<u64> {
+        match self {
+            AuthError::StaleAuthentication { max_age } => Some(*max_age),
+            _ => None,
+        }
+    }
+
     /// The `Retry-After` value in seconds: when throttling ends, or one second
     /// for an unreachable store.
     pub fn retry_after(&self) -> Option<u64> {
@@ -229,6 +251,7 @@ impl AuthError {
                 | AuthError::MissingScope(_)
                 | AuthError::Forbidden
                 | AuthError::InsufficientUserAuthentication
+                | AuthError::StaleAuthentication { .. }
         )
     }
 
@@ -275,9 +298,14 @@ impl AuthError {
                 "the access token lacks a required scope",
             ),
             AuthError::InsufficientUserAuthentication => Wire::new(
-                StatusCode::FORBIDDEN,
+                StatusCode::UNAUTHORIZED,
                 "insufficient_user_authentication",
                 "multi-factor authentication is required",
+            ),
+            AuthError::StaleAuthentication { .. } => Wire::new(
+                StatusCode::UNAUTHORIZED,
+                "insufficient_user_authentication",
+                "a more recent authentication is required; sign in again",
             ),
             AuthError::NotConfigured(_) => Wire::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -316,12 +344,18 @@ impl AuthError {
             AuthError::InvalidUsername => Wire::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_username",
-                "the username must have 1 to 64 characters and no control characters",
+                "the username must have 1 to 64 characters, without spaces, control, \
+                 zero-width or direction-changing characters",
             ),
             AuthError::UsernameTaken => Wire::new(
                 StatusCode::CONFLICT,
                 "username_taken",
                 "the username is already taken",
+            ),
+            AuthError::TooManyApiKeys => Wire::new(
+                StatusCode::CONFLICT,
+                "too_many_api_keys",
+                "the user holds the most API keys allowed; delete one first",
             ),
             AuthError::MfaAlreadyEnrolled => Wire::new(
                 StatusCode::CONFLICT,
@@ -366,6 +400,11 @@ impl AuthError {
                 "invalid_request",
                 "the request body lacks a field or has a field of the wrong type",
             ),
+            AuthError::NotAnObject => Wire::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "the request body must be a JSON object",
+            ),
             AuthError::PayloadTooLarge => Wire::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -408,6 +447,8 @@ impl From<&auth_core::Error> for AuthError {
             }
             Core::InvalidUsername => AuthError::InvalidUsername,
             Core::UsernameTaken => AuthError::UsernameTaken,
+            Core::TooManyApiKeys { .. } => AuthError::TooManyApiKeys,
+            Core::Overloaded => AuthError::Unavailable,
             Core::MfaAlreadyEnrolled => AuthError::MfaAlreadyEnrolled,
             Core::NotFound => AuthError::NotFound,
             Core::StoreUnavailable(_) => AuthError::Unavailable,

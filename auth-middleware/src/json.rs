@@ -23,6 +23,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// |---|---|---|
 /// | no `Content-Type: application/json` (or `…+json`) | 415 | `unsupported_media_type` |
 /// | a body that is not JSON | 400 | `invalid_request` |
+/// | JSON that is not an object at the top level (`["a","b"]`) | 422 | `invalid_request` |
 /// | a field missing or of the wrong type | 422 | `invalid_request` |
 /// | larger than the route's body limit | 413 | `payload_too_large` |
 ///
@@ -58,6 +59,16 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| ApiError::new(unreadable(rejection.status())))?;
+        // serde reads a struct from an array too (`["ada","pw"]` as
+        // username and password): only an object is a body of fields.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            let error = if serde_json::from_slice::<IgnoredAny>(&bytes).is_ok() {
+                AuthError::NotAnObject
+            } else {
+                AuthError::MalformedBody
+            };
+            return Err(ApiError::new(error));
+        }
         match Json::<T>::from_bytes(&bytes) {
             Ok(Json(value)) => Ok(JsonBody(value)),
             Err(rejection) => Err(ApiError::new(body_error(&rejection, &bytes))),

@@ -12,7 +12,8 @@
 //!   where a token is optional); plain tower services read the same value from
 //!   the request's extensions;
 //! - [`require_auth`] guards a handler with a [`policy`]: authenticated,
-//!   `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)`, `all(...)`;
+//!   `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`,
+//!   `any(...)`, `all(...)`;
 //! - [`RenderRejection`] is the one place to change how every refusal looks;
 //! - [`AuthLayer::api_key_header`] accepts API keys as a second credential
 //!   ([`ApiKeyUser`], [`Caller`]);
@@ -40,7 +41,7 @@
 //!     cents: u64,
 //! }
 //!
-//! // 403 with an RFC 9470 challenge without MFA; 401, never 422, without a token.
+//! // 401 with an RFC 9470 challenge without MFA; 401, never 422, without a token.
 //! #[require_auth(mfa)]
 //! async fn billing(user: AuthUser, Json(payment): Json<Payment>) -> StatusCode {
 //!     println!("{} pays {} cents", user.subject(), payment.cents);
@@ -113,7 +114,8 @@
 //! | unknown or deleted API key (with [`AuthLayer::api_key_header`]) | 401 | `Bearer realm="api", error="invalid_token", error_description="the API key is invalid"` |
 //! | two `Authorization` headers, empty `Bearer` | 400 | `error="invalid_request"` |
 //! | missing role or scope | 403 | `error="insufficient_scope"` (+ `scope="…"`) |
-//! | missing MFA | 403 | `error="insufficient_user_authentication"` |
+//! | missing MFA | 401 | `error="insufficient_user_authentication"` (RFC 9470 §3) |
+//! | login older than a route's `max_age` | 401 | `error="insufficient_user_authentication", max_age=…` |
 //!
 //! Each comes with `{"error": "...", "error_description": "..."}` as
 //! `application/json` and `Cache-Control: no-store`. Which token check failed
@@ -127,6 +129,8 @@ mod api_error;
 mod api_key;
 mod body;
 mod caller;
+#[cfg(feature = "router")]
+mod client;
 mod context;
 mod cookies;
 mod error;
@@ -139,6 +143,8 @@ mod refresh;
 mod rejection;
 #[cfg(feature = "router")]
 mod routes;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod service;
 mod source;
 mod user;
@@ -149,6 +155,8 @@ pub use auth_core;
 pub use auth_core::Claims;
 pub use body::AuthBody;
 pub use caller::Caller;
+#[cfg(feature = "router")]
+pub use client::Client;
 pub use context::AuthContext;
 pub use cookies::CookieConfig;
 pub use error::{AuthError, InvalidRequest};

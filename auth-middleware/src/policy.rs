@@ -40,9 +40,14 @@ use crate::error::AuthError;
 pub enum Requirement {
     /// Any valid token.
     Authenticated,
-    /// Multi-factor authentication: `amr` contains `mfa`. Otherwise 403
-    /// `insufficient_user_authentication` (RFC 9470).
+    /// Multi-factor authentication: `amr` contains `mfa`. Otherwise 401
+    /// `insufficient_user_authentication` (RFC 9470 §3).
     Mfa,
+    /// Recent authentication: the token's `auth_time` is at most this many
+    /// seconds ago. Otherwise 401 `insufficient_user_authentication` with
+    /// `max_age` (RFC 9470 §3); an API key, or a token without `auth_time`,
+    /// never meets it.
+    RecentAuth(u64),
     /// The role is present. Otherwise 403 `insufficient_scope` (RFC 6750);
     /// the challenge does not name the role.
     Role(&'static str),
@@ -63,6 +68,19 @@ impl Requirement {
             Requirement::Authenticated => Ok(()),
             Requirement::Mfa if principal.is_mfa() => Ok(()),
             Requirement::Mfa => Err(AuthError::InsufficientUserAuthentication),
+            Requirement::RecentAuth(max_age) => {
+                let now = auth_core_now();
+                let recent = principal.authenticated_at().is_some_and(|at| {
+                    let age = now.saturating_sub(at);
+                    // A moment slightly ahead (clock skew) is recent too.
+                    u64::try_from(age.max(0)).is_ok_and(|age| age <= max_age)
+                });
+                if recent {
+                    Ok(())
+                } else {
+                    Err(AuthError::StaleAuthentication { max_age })
+                }
+            }
             Requirement::Role(role) if principal.has_role(role) => Ok(()),
             Requirement::Role(role) => Err(AuthError::MissingRole(role.into())),
             Requirement::Scope(scope) if principal.has_scope(scope) => Ok(()),
@@ -149,6 +167,13 @@ impl<P: Policy, S: Send + Sync> FromRequestParts<S> for Guard<P> {
     }
 }
 
+/// Seconds since the Unix epoch, as the verifier reads the clock.
+fn auth_core_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +182,7 @@ mod tests {
         roles: &'static [&'static str],
         scopes: &'static [&'static str],
         mfa: bool,
+        auth_time: Option<i64>,
     }
 
     impl Principal for Claims {
@@ -172,13 +198,44 @@ mod tests {
         fn is_mfa(&self) -> bool {
             self.mfa
         }
+        fn authenticated_at(&self) -> Option<i64> {
+            self.auth_time
+        }
     }
 
     const PLAIN: Claims = Claims {
         roles: &["user"],
         scopes: &["read"],
         mfa: false,
+        auth_time: None,
     };
+
+    #[test]
+    fn recent_authentication_is_bounded_by_max_age() {
+        let now = auth_core_now();
+        let at = |auth_time| Claims {
+            auth_time,
+            ..PLAIN
+        };
+        let recent = Requirement::RecentAuth(300);
+        assert_eq!(recent.evaluate(&at(Some(now - 10))), Ok(()));
+        assert_eq!(recent.evaluate(&at(Some(now + 5))), Ok(()), "skew ahead");
+        assert_eq!(
+            recent.evaluate(&at(Some(now - 3600))),
+            Err(AuthError::StaleAuthentication { max_age: 300 })
+        );
+        assert_eq!(
+            recent.evaluate(&at(None)),
+            Err(AuthError::StaleAuthentication { max_age: 300 }),
+            "no auth_time, no recent authentication"
+        );
+        let both = Requirement::All(&[Requirement::Mfa, Requirement::RecentAuth(60)]);
+        let fresh_mfa = Claims {
+            mfa: true,
+            ..at(Some(now))
+        };
+        assert_eq!(both.evaluate(&fresh_mfa), Ok(()));
+    }
 
     #[test]
     fn leaves() {

@@ -84,6 +84,10 @@ impl Rejection {
             challenge.push_str(", scope=");
             push_quoted(&mut challenge, scope);
         }
+        if let Some(max_age) = self.error.max_age() {
+            use std::fmt::Write as _;
+            let _ = write!(challenge, ", max_age={max_age}");
+        }
         HeaderValue::try_from(challenge).ok()
     }
 
@@ -149,8 +153,9 @@ fn push_quoted(out: &mut String, value: &str) {
 /// Renders every rejection of a layer and of the extractors behind it.
 ///
 /// Implement it, or pass a closure `Fn(&Rejection) -> Response<Bytes>`, to
-/// change how refusals look (an HTML login redirect, another body format, 401
-/// instead of 403 for missing MFA); [`DefaultRenderer`] is the standard one.
+/// change how refusals look (an HTML login redirect, another body format, a
+/// 403 instead of RFC 9470's 401 for missing MFA); [`DefaultRenderer`] is the
+/// standard one.
 ///
 /// ```
 /// use auth_middleware::{AuthError, AuthLayer, Rejection};
@@ -158,11 +163,11 @@ fn push_quoted(out: &mut String, value: &str) {
 /// use http::StatusCode;
 ///
 /// let issuer = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://id.example", "api");
-/// // RFC 9470 §3 answers missing step-up authentication with 401.
+/// // An API whose clients expect 403 for a missing second factor.
 /// let layer = AuthLayer::bearer(issuer.verifier()).on_rejection(|rejection: &Rejection| {
 ///     let mut response = rejection.default_response();
 ///     if *rejection.error() == AuthError::InsufficientUserAuthentication {
-///         *response.status_mut() = StatusCode::UNAUTHORIZED;
+///         *response.status_mut() = StatusCode::FORBIDDEN;
 ///     }
 ///     response
 /// });
@@ -189,11 +194,15 @@ where
 /// use auth_middleware::{AuthError, DefaultRenderer, Rejection, RenderRejection};
 ///
 /// let response = DefaultRenderer.render(&Rejection::new(AuthError::InsufficientUserAuthentication, "api"));
-/// assert_eq!(response.status(), 403);
+/// assert_eq!(response.status(), 401);
 /// assert_eq!(
 ///     response.headers()["www-authenticate"],
 ///     r#"Bearer realm="api", error="insufficient_user_authentication", error_description="multi-factor authentication is required""#,
 /// );
+/// let stale = DefaultRenderer.render(&Rejection::new(AuthError::StaleAuthentication { max_age: 300 }, "api"));
+/// assert_eq!(stale.status(), 401);
+/// assert!(stale.headers()["www-authenticate"].to_str()?.ends_with(", max_age=300"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultRenderer;

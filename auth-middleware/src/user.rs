@@ -10,6 +10,7 @@ use http::request::Parts;
 
 use crate::context::AuthContext;
 use crate::error::AuthError;
+use crate::policy::Requirement;
 
 /// The verified claims of a request's access token, with the application's
 /// own claims `C` (`()` for none).
@@ -104,6 +105,25 @@ impl<C: Claims> AuthUser<C> {
     /// The authentication methods used (RFC 8176), e.g. `["pwd", "otp", "mfa"]`.
     pub fn amr(&self) -> &[String] {
         &self.claims.amr
+    }
+
+    /// Whether the user meets `requirement`, for a policy only known at run
+    /// time (a configured maximum age, say); `#[require_auth(...)]` covers
+    /// the ones known when compiling.
+    ///
+    /// ```
+    /// use auth_middleware::policy::Requirement;
+    /// use auth_middleware::{ApiError, AuthUser};
+    ///
+    /// async fn change_email(user: AuthUser) -> Result<&'static str, ApiError> {
+    ///     let max_age = 300; // from the configuration
+    ///     user.meets(&Requirement::RecentAuth(max_age))?;
+    ///     Ok("changed")
+    /// }
+    /// # let _ = axum::Router::<()>::new().route("/email", axum::routing::post(change_email));
+    /// ```
+    pub fn meets(&self, requirement: &Requirement) -> Result<(), AuthError> {
+        requirement.evaluate(&*self.claims)
     }
 }
 

@@ -269,7 +269,7 @@ async fn guards_answer_401_then_403_with_the_right_challenge() {
         "insufficient_scope",
     );
     get("/secure", plain.clone()).await.assert_refused(
-        403,
+        401,
         NEEDS_MFA,
         "insufficient_user_authentication",
     );
@@ -285,7 +285,7 @@ async fn guards_answer_401_then_403_with_the_right_challenge() {
     assert_eq!(get("/admin", admin.clone()).await.status, 200);
     assert_eq!(get("/billing", admin.clone()).await.status, 200);
     get("/strict", admin.clone()).await.assert_refused(
-        403,
+        401,
         NEEDS_MFA,
         "insufficient_user_authentication",
     );
@@ -334,7 +334,8 @@ async fn guards_run_before_the_body_is_parsed() {
             ill_typed(),
         )
         .await;
-        assert_eq!(no_mfa.status, 403);
+        // RFC 9470 §3: a step-up the client can satisfy is a 401.
+        assert_eq!(no_mfa.status, 401);
 
         let body_error = send(
             &router,

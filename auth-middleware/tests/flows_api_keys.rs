@@ -63,11 +63,12 @@ async fn a_valid_key_authenticates_as_its_owner() {
         json!({"sub": session.user_id, "via": "api_key"})
     );
 
-    // Authenticated, but without MFA: a step-up route refuses it with 403.
+    // Authenticated, but without MFA: a step-up route refuses it with 401
+    // (RFC 9470 §3).
     let secure = app
         .call(Method::GET, "/api/secure", &[("x-api-key", &key)])
         .await;
-    secure.assert_error(403, "insufficient_user_authentication");
+    secure.assert_error(401, "insufficient_user_authentication");
     // A route that reads `AuthUser` needs a token: 401.
     app.call(Method::GET, "/api/me", &[("x-api-key", &key)])
         .await

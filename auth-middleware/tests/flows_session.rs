@@ -3,6 +3,9 @@
 
 mod flows_support;
 
+use std::time::Duration;
+
+use auth_core::flow::FlowConfig;
 use flows_support::{ATTRIBUTES, App, ORIGIN, Reply, Session};
 use http::Method;
 
@@ -63,7 +66,10 @@ async fn missing_and_unknown_refresh_cookies_are_invalid_grant() {
 
 #[tokio::test]
 async fn reuse_revokes_the_whole_family() {
-    let app = App::new().await;
+    // Strict rotation: with the default reuse interval an immediate second
+    // use would get the same successor (see the concurrent-tabs test).
+    let app =
+        App::with_config(FlowConfig::default().refresh_reuse_interval(Duration::ZERO)).await;
     let session = app.session("ada").await;
     let rotated = refresh(&app, &[("cookie", &session.refresh_cookie())]).await;
     rotated.assert_tokens();

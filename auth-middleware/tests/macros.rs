@@ -95,6 +95,11 @@ async fn billing(user: AuthUser) -> String {
     format!("{} passed mfa", user.subject())
 }
 
+#[require_auth(max_age = 300)]
+async fn new_key(user: AuthUser) -> String {
+    format!("{} signed in recently", user.subject())
+}
+
 #[require_auth(roles = ["admin"])]
 async fn admin() -> &'static str {
     "welcome"
@@ -124,6 +129,7 @@ fn app(tokens: &TokenIssuer) -> Router {
     Router::new()
         .route("/me", get(me))
         .route("/billing", get(billing))
+        .route("/keys", post(new_key))
         .route("/admin", get(admin))
         .route("/operations", get(operations))
         .route("/orders", get(orders))
@@ -179,7 +185,7 @@ async fn mfa_needs_mfa_in_amr() {
 
     let password_only = token(&tokens, TokenRequest::new("alice").amr(["pwd"]));
     let refused = get_with(&app, "/billing", Some(&password_only)).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         refused.challenge_error(),
         Some("insufficient_user_authentication")
@@ -189,6 +195,41 @@ async fn mfa_needs_mfa_in_amr() {
         get_with(&app, "/billing", None).await.challenge.as_deref(),
         Some(NO_TOKEN)
     );
+}
+
+#[tokio::test]
+async fn max_age_needs_a_recent_auth_time() {
+    let tokens = issuer();
+    let app = app(&tokens);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+
+    let fresh = token(&tokens, TokenRequest::new("alice").auth_time(now - 10));
+    let ok = send(&app, "POST", "/keys", Some(&fresh), None).await;
+    assert_eq!(
+        (ok.status, ok.body.as_str()),
+        (StatusCode::OK, "alice signed in recently")
+    );
+
+    // A token refreshed an hour after its login keeps that login's `auth_time`.
+    let old = token(&tokens, TokenRequest::new("alice").auth_time(now - 3600));
+    let refused = send(&app, "POST", "/keys", Some(&old), None).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.challenge_error(),
+        Some("insufficient_user_authentication")
+    );
+    assert!(
+        refused
+            .challenge
+            .as_deref()
+            .is_some_and(|c| c.ends_with(", max_age=300")),
+        "{refused:?}"
+    );
+    let anonymous = send(&app, "POST", "/keys", None, None).await;
+    assert_eq!(anonymous.challenge.as_deref(), Some(NO_TOKEN));
 }
 
 #[tokio::test]
@@ -318,7 +359,7 @@ async fn nested_all_inside_any_needs_every_part_of_its_branch() {
         TokenRequest::new("d").amr(["pwd"]).roles(["admin"]),
     );
     let refused = get_with(&app, "/ledger", Some(&no_mfa)).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         refused.challenge_error(),
         Some("insufficient_user_authentication")
@@ -382,7 +423,7 @@ async fn the_guard_refuses_before_the_body_is_parsed() {
 
     let no_mfa = token(&tokens, TokenRequest::new("alice").amr(["pwd"]));
     let refused = send(&app, "POST", "/pay", Some(&no_mfa), Some("{not json")).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         refused.challenge_error(),
         Some("insufficient_user_authentication")

@@ -28,10 +28,13 @@ impl Authenticator {
     ) -> Result<User, Error> {
         let client = client.into();
         let inner = &*self.inner;
+        // The password against the name as typed and as it will be stored.
+        let policy = inner.hasher.policy();
+        policy
+            .check_new_password(password, Some(username))
+            .map_err(Error::WeakPassword)?;
         let username = username::canonical(username)?;
-        inner
-            .hasher
-            .policy()
+        policy
             .check_new_password(password, Some(&username))
             .map_err(Error::WeakPassword)?;
         let reservation = self.reserve(Step::Register, None, &client).await?;

@@ -44,9 +44,14 @@ impl Authenticator {
             jti: crate::random::token_id()?,
             auth_time: now,
         };
+        let mut methods = Vec::new();
+        if user.totp.as_ref().is_some_and(|t| t.confirmed) {
+            methods.extend(["totp", "recovery_code"]);
+        }
         Ok(MfaChallenge {
             mfa_token: jws::sign_compact(&key, MFA_TOKEN_TYPE, &claims)?,
             expires_in: ttl,
+            methods,
         })
     }
 

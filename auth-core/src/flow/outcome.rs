@@ -48,12 +48,15 @@ pub struct MfaChallenge {
     pub mfa_token: String,
     /// Its lifetime in seconds.
     pub expires_in: u64,
+    /// The second steps the user can take (`"totp"`, `"recovery_code"`).
+    pub methods: Vec<&'static str>,
 }
 
 impl fmt::Debug for MfaChallenge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MfaChallenge")
             .field("expires_in", &self.expires_in)
+            .field("methods", &self.methods)
             .finish_non_exhaustive()
     }
 }

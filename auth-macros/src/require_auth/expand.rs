@@ -69,6 +69,11 @@ fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> Token
     match requirement {
         Requirement::Authenticated => quote!(#private::Requirement::Authenticated),
         Requirement::Mfa => quote!(#private::Requirement::Mfa),
+        Requirement::RecentAuth(seconds) => {
+            // The literal is re-spelled without a suffix: `u64` is the type.
+            let seconds = syn::LitInt::new(seconds.base10_digits(), seconds.span());
+            quote!(#private::Requirement::RecentAuth(#seconds))
+        }
         Requirement::Role(role) => quote!(#private::Requirement::Role(#role)),
         Requirement::Scope(scope) => quote!(#private::Requirement::Scope(#scope)),
         Requirement::All(items) => {

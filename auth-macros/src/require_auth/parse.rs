@@ -17,13 +17,15 @@ use syn::{
 use crate::errors::Errors;
 
 /// What every "unknown argument" message lists.
-const EXPECTED: &str =
-    "expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`";
+const EXPECTED: &str = "expected `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`";
 
 /// One argument of the attribute.
 pub(crate) enum Arg {
     /// `mfa`
     Mfa(Ident),
+    /// `max_age = <seconds>`: the value is kept as an expression so that a
+    /// wrong kind of value is reported by `validate` with the rest.
+    MaxAge(Ident, Expr),
     /// `roles = [...]`
     Roles(StringList),
     /// `scopes = [...]`
@@ -38,7 +40,7 @@ impl Arg {
     /// The keyword that introduced the argument, for spans and duplicate checks.
     pub(crate) fn keyword(&self) -> &Ident {
         match self {
-            Arg::Mfa(keyword) => keyword,
+            Arg::Mfa(keyword) | Arg::MaxAge(keyword, _) => keyword,
             Arg::Roles(list) | Arg::Scopes(list) => &list.keyword,
             Arg::Any(nested) | Arg::All(nested) => &nested.keyword,
         }
@@ -111,6 +113,10 @@ fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
     let keyword = input.call(Ident::parse_any)?;
     let arg = match keyword.to_string().as_str() {
         "mfa" => Arg::Mfa(keyword),
+        "max_age" => {
+            let value = seconds(&keyword, input)?;
+            Arg::MaxAge(keyword, value)
+        }
         "roles" => Arg::Roles(string_list(keyword, input, "\"admin\"")?),
         "scopes" => Arg::Scopes(string_list(keyword, input, "\"orders:read\"")?),
         "any" => Arg::Any(nested(keyword, input)?),
@@ -118,6 +124,9 @@ fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
         other => {
             let hint = match other {
                 "role" => "; did you mean `roles = [...]`?".to_owned(),
+                "maxage" | "max_age_secs" | "recent" => {
+                    "; did you mean `max_age = <seconds>`?".to_owned()
+                }
                 "scope" => "; did you mean `scopes = [...]`?".to_owned(),
                 _ => format!("; {EXPECTED}"),
             };
@@ -136,6 +145,24 @@ fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
         return Err(syn::Error::new_spanned(rest, message));
     }
     Ok(arg)
+}
+
+/// `= <value>` after `max_age`.
+fn seconds(keyword: &Ident, input: ParseStream<'_>) -> syn::Result<Expr> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            keyword.span(),
+            "`max_age` needs a number of seconds: `max_age = 300`",
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            keyword.span(),
+            "`max_age` needs a number of seconds: `max_age = 300`",
+        ));
+    }
+    input.parse()
 }
 
 /// `= [item, ...]` after `roles` or `scopes`.
@@ -351,7 +378,7 @@ mod tests {
         assert_eq!(
             errors_of(quote!(admin)),
             [
-                "unknown argument `admin`; expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`"
+                "unknown argument `admin`; expected `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`"
             ]
         );
         assert_eq!(
@@ -369,7 +396,7 @@ mod tests {
         assert_eq!(
             errors_of(quote!("admin")),
             [
-                "expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`; \
+                "expected `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`; \
                  to require a role, write `roles = [\"admin\"]`"
             ]
         );
@@ -408,7 +435,7 @@ mod tests {
         assert_eq!(
             errors_of(quote!(, mfa)),
             [
-                "expected an argument before this comma; expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`"
+                "expected an argument before this comma; expected `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`"
             ]
         );
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use syn::{Expr, ExprLit, FnArg, Lit, LitStr};
+use syn::{Expr, ExprLit, FnArg, Lit, LitInt, LitStr};
 
 use super::parse::{Arg, Handler, Nested, StringList};
 use crate::errors::Errors;
@@ -13,6 +13,7 @@ use crate::errors::Errors;
 pub(crate) enum Requirement {
     Authenticated,
     Mfa,
+    RecentAuth(LitInt),
     Role(LitStr),
     Scope(LitStr),
     All(Vec<Requirement>),
@@ -37,17 +38,25 @@ fn conjunction(args: &[Arg], errors: &mut Errors) -> Vec<Requirement> {
     let mut all = Vec::new();
     for arg in args {
         let keyword = arg.keyword();
-        if matches!(arg, Arg::Mfa(_) | Arg::Roles(_) | Arg::Scopes(_))
-            && !seen.insert(keyword.to_string())
+        if matches!(
+            arg,
+            Arg::Mfa(_) | Arg::MaxAge(..) | Arg::Roles(_) | Arg::Scopes(_)
+        ) && !seen.insert(keyword.to_string())
         {
             let message = match arg {
                 Arg::Mfa(_) => "duplicate `mfa`".to_owned(),
+                Arg::MaxAge(..) => "duplicate `max_age`".to_owned(),
                 _ => format!("duplicate `{keyword}`; list them all in one `{keyword} = [...]`"),
             };
             errors.push(syn::Error::new(keyword.span(), message));
         }
         match arg {
             Arg::Mfa(_) => all.push(Requirement::Mfa),
+            Arg::MaxAge(_, value) => {
+                if let Some(seconds) = seconds(value, errors) {
+                    all.push(Requirement::RecentAuth(seconds));
+                }
+            }
             Arg::Roles(list) => all.extend(
                 strings(list, Kind::Role, errors)
                     .into_iter()
@@ -156,6 +165,43 @@ fn strings(list: &StringList, kind: Kind, errors: &mut Errors) -> Vec<LitStr> {
     literals
 }
 
+/// The seconds of `max_age = <value>`: a positive whole-number literal that
+/// fits a `u64`.
+fn seconds(value: &Expr, errors: &mut Errors) -> Option<LitInt> {
+    let literal = match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(literal),
+            ..
+        }) => literal,
+        Expr::Group(group) => return seconds(&group.expr, errors),
+        _ => {
+            errors.push_spanned(
+                value,
+                "`max_age` takes a whole number of seconds, as in `max_age = 300`",
+            );
+            return None;
+        }
+    };
+    match literal.base10_parse::<u64>() {
+        Ok(0) => {
+            errors.push_spanned(
+                literal,
+                "`max_age = 0` can never be met; give the seconds a login stays recent",
+            );
+            None
+        }
+        Ok(_) if literal.suffix().is_empty() || literal.suffix() == "u64" => Some(literal.clone()),
+        Ok(_) => {
+            errors.push_spanned(literal, "`max_age` is a plain number of seconds, without a suffix");
+            None
+        }
+        Err(_) => {
+            errors.push_spanned(literal, "`max_age` must be a number of seconds that fits a u64");
+            None
+        }
+    }
+}
+
 /// The literal when `expr` is a string literal, looking through the invisible
 /// groups that `macro_rules!` wraps around `$x:expr` fragments.
 fn string_literal(expr: &Expr) -> Option<&LitStr> {
@@ -218,6 +264,7 @@ mod tests {
         match requirement {
             Requirement::Authenticated => "Authenticated".to_owned(),
             Requirement::Mfa => "Mfa".to_owned(),
+            Requirement::RecentAuth(seconds) => format!("RecentAuth({seconds})"),
             Requirement::Role(role) => format!("Role({})", role.value()),
             Requirement::Scope(scope) => format!("Scope({})", scope.value()),
             Requirement::All(items) => format!("All[{}]", list(items)),
@@ -314,6 +361,34 @@ mod tests {
     }
 
     #[test]
+    fn max_age_is_a_positive_number_of_seconds() {
+        assert_eq!(
+            requirement_of(quote!(max_age = 300)).unwrap(),
+            "All[Authenticated, RecentAuth(300)]"
+        );
+        assert_eq!(
+            requirement_of(quote!(mfa, max_age = 60)).unwrap(),
+            "All[Authenticated, Mfa, RecentAuth(60)]"
+        );
+        assert_eq!(
+            errors_of(quote!(max_age = 0)),
+            ["`max_age = 0` can never be met; give the seconds a login stays recent"]
+        );
+        assert_eq!(
+            errors_of(quote!(max_age = "300")),
+            ["`max_age` takes a whole number of seconds, as in `max_age = 300`"]
+        );
+        assert_eq!(
+            errors_of(quote!(max_age = 5, max_age = 6)),
+            ["duplicate `max_age`"]
+        );
+        assert_eq!(
+            errors_of(quote!(max_age)),
+            ["`max_age` needs a number of seconds: `max_age = 300`"]
+        );
+    }
+
+    #[test]
     fn duplicates_in_an_and_list_are_errors() {
         assert_eq!(errors_of(quote!(mfa, mfa)), ["duplicate `mfa`"]);
         assert_eq!(
@@ -391,8 +466,8 @@ mod tests {
                 scopes = [""]
             )),
             [
-                "unknown argument `admin`; expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`",
-                "unknown argument `bogus`; expected `mfa`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`",
+                "unknown argument `admin`; expected `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`",
+                "unknown argument `bogus`; expected `mfa`, `max_age = <seconds>`, `roles = [...]`, `scopes = [...]`, `any(...)` or `all(...)`",
                 "expected a list in brackets: `scopes = [\"x\"]`",
                 "`roles = []` lists no role; list at least one, or remove `roles`",
                 "duplicate `mfa`",

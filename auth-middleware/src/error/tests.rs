@@ -29,7 +29,12 @@ fn statuses_follow_rfc_6750_and_the_contract() {
         (AuthError::Forbidden, 403, Some("insufficient_scope")),
         (
             AuthError::InsufficientUserAuthentication,
-            403,
+            401,
+            Some("insufficient_user_authentication"),
+        ),
+        (
+            AuthError::StaleAuthentication { max_age: 300 },
+            401,
             Some("insufficient_user_authentication"),
         ),
         (AuthError::NotConfigured("no layer"), 500, None),

@@ -68,8 +68,14 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let shared = Arc::clone(shared);
+        #[cfg(feature = "router")]
+        let client = crate::client::Client::from_request(request.headers(), request.extensions());
+        #[cfg(not(feature = "router"))]
+        let client = auth_core::flow::ClientInfo::unknown();
         RefreshFuture::refreshing(Box::pin(async move {
-            let set = shared.refresh(request.headers_mut(), &refresh_token).await;
+            let set = shared
+                .refresh(request.headers_mut(), &refresh_token, client)
+                .await;
             let mut inner = inner;
             let mut response = inner.call(request).await?;
             set.apply(response.headers_mut());
@@ -81,10 +87,15 @@ where
 impl Shared {
     /// Exchanges `refresh_token` and rewrites the request's cookies; returns
     /// the cookies to set on the response.
-    async fn refresh(&self, headers: &mut http::HeaderMap, refresh_token: &str) -> SetCookies {
+    async fn refresh(
+        &self,
+        headers: &mut http::HeaderMap,
+        refresh_token: &str,
+        client: auth_core::flow::ClientInfo,
+    ) -> SetCookies {
         let cookies = &self.cookies;
         let mut set = SetCookies::default();
-        match self.authenticator.refresh(refresh_token).await {
+        match self.authenticator.refresh(refresh_token, client).await {
             Ok(pair) => {
                 let access = &pair.access.access_token;
                 let refresh = pair.refresh.expose();

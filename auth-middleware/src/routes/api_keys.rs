@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Routes;
 use super::reply::{Reply, json};
+use crate::client::Client;
 use crate::error::AuthError;
 use crate::json::JsonBody;
 use crate::user::AuthUser;
@@ -23,18 +24,21 @@ struct Created<'a> {
     key: &'a str,
 }
 
-/// 201 `{"id","key"}`: the key is shown this once.
+/// 201 `{"id","key"}`: the key is shown this once. Only after a recent
+/// authentication (a key outlives every session, so a stolen access token
+/// must not be able to mint one); 409 past the per-user limit.
 pub(super) async fn create(
     State(routes): State<Routes>,
     user: AuthUser,
+    Client(client): Client,
     JsonBody(body): JsonBody<NewKey>,
 ) -> Reply {
+    routes.require_recent(&user)?;
     let key = routes
         .authenticator
-        .create_api_key(user.subject(), &body.name)
+        .create_api_key(user.subject(), &body.name, client)
         .await
         .map_err(|error| routes.error(error))?;
-    tracing::info!(user = %user.subject(), key = %key.id, "API key created");
     Ok(json(
         StatusCode::CREATED,
         Created {
@@ -48,6 +52,7 @@ pub(super) async fn create(
 pub(super) async fn revoke(
     State(routes): State<Routes>,
     user: AuthUser,
+    Client(client): Client,
     id: Result<Path<String>, PathRejection>,
 ) -> Reply {
     let Ok(Path(id)) = id else {
@@ -55,9 +60,8 @@ pub(super) async fn revoke(
     };
     routes
         .authenticator
-        .revoke_api_key(user.subject(), &id)
+        .revoke_api_key(user.subject(), &id, client)
         .await
         .map_err(|error| routes.error(error))?;
-    tracing::info!(user = %user.subject(), key = %id, "API key deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

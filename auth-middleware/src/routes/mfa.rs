@@ -5,7 +5,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::Routes;
-use super::reply::{ClientAddr, Reply, json, tokens};
+use super::reply::{Reply, json, tokens};
+use crate::client::Client;
 use crate::api_error::ApiError;
 use crate::error::AuthError;
 use crate::json::JsonBody;
@@ -21,7 +22,7 @@ pub(super) struct Verification {
 /// 200 with tokens (`amr` with `mfa`) and the refresh cookie.
 pub(super) async fn verify(
     State(routes): State<Routes>,
-    ClientAddr(client): ClientAddr,
+    Client(client): Client,
     JsonBody(body): JsonBody<Verification>,
 ) -> Reply {
     let pair = routes
@@ -39,8 +40,10 @@ struct Enrollment<'a> {
     qr_svg: &'a str,
 }
 
-/// 200 with the new secret, its `otpauth://` URI and QR code.
+/// 200 with the new secret, its `otpauth://` URI and QR code; only after a
+/// recent authentication.
 pub(super) async fn enroll(State(routes): State<Routes>, user: AuthUser) -> Reply {
+    routes.require_recent(&user)?;
     let enrollment = routes
         .authenticator
         .enroll_totp(user.subject())
@@ -68,15 +71,17 @@ struct RecoveryCodes<'a> {
 }
 
 /// 200 with ten recovery codes; a wrong code is 422 here, the request being
-/// authenticated already.
+/// authenticated already. Only after a recent authentication.
 pub(super) async fn confirm(
     State(routes): State<Routes>,
     user: AuthUser,
+    Client(client): Client,
     JsonBody(body): JsonBody<Confirmation>,
 ) -> Reply {
+    routes.require_recent(&user)?;
     let codes = routes
         .authenticator
-        .confirm_totp(user.subject(), &body.code)
+        .confirm_totp(user.subject(), &body.code, client)
         .await
         .map_err(|error| match error {
             auth_core::Error::InvalidCode => {
@@ -84,7 +89,6 @@ pub(super) async fn confirm(
             }
             error => routes.error(error),
         })?;
-    tracing::info!(user = %user.subject(), "TOTP enrolment confirmed");
     Ok(json(
         StatusCode::OK,
         RecoveryCodes {

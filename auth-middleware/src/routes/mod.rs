@@ -169,9 +169,10 @@ impl AuthRoutes {
                     &format!("/{name}/callback"),
                     get(
                         move |State(routes): State<Routes>,
+                              crate::Client(client): crate::Client,
                               headers: http::HeaderMap,
                               query: Result<Query<auth_core::oidc::Callback>, _>| {
-                            oidc::callback(routes, for_callback, headers, query)
+                            oidc::callback(routes, for_callback, client, headers, query)
                         },
                     ),
                 )

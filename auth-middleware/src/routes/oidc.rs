@@ -56,6 +56,7 @@ pub(super) async fn login(routes: Routes, login: Arc<ProviderLogin>) -> Response
 pub(super) async fn callback(
     routes: Routes,
     login: Arc<ProviderLogin>,
+    client: auth_core::flow::ClientInfo,
     headers: HeaderMap,
     query: Result<Query<Callback>, QueryRejection>,
 ) -> Response {
@@ -64,7 +65,10 @@ pub(super) async fn callback(
         Err(_) => routes.error(AuthError::ExternalLogin).into_response(),
         Ok(Query(callback)) => {
             let secret = cookie_token(&headers, &cookie_name).ok().flatten();
-            match login.finish(&routes.authenticator, callback, secret).await {
+            match login
+                .finish(&routes.authenticator, callback, secret, client)
+                .await
+            {
                 Ok(done) => {
                     tracing::info!(
                         user = %done.user.id,

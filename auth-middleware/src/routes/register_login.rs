@@ -6,7 +6,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::Routes;
-use super::reply::{ClientAddr, Reply, json, tokens};
+use super::reply::{Reply, json, tokens};
+use crate::client::Client;
 use crate::json::JsonBody;
 
 /// A username and a password. No `Debug`: the password must not reach a log.
@@ -24,14 +25,14 @@ struct Registered<'a> {
 /// 201 `{"user_id"}`.
 pub(super) async fn register(
     State(routes): State<Routes>,
+    Client(client): Client,
     JsonBody(credentials): JsonBody<Credentials>,
 ) -> Reply {
     let user = routes
         .authenticator
-        .register(&credentials.username, &credentials.password)
+        .register(&credentials.username, &credentials.password, client)
         .await
         .map_err(|error| routes.error(error))?;
-    tracing::info!(user = %user.id, "user registered");
     Ok(json(StatusCode::CREATED, Registered { user_id: &user.id }))
 }
 
@@ -40,13 +41,14 @@ struct MfaRequired<'a> {
     mfa_required: bool,
     mfa_token: &'a str,
     expires_in: u64,
+    methods: &'a [&'static str],
 }
 
 /// 200 with tokens and the refresh cookie, or the second-factor challenge
 /// (no cookie).
 pub(super) async fn login(
     State(routes): State<Routes>,
-    ClientAddr(client): ClientAddr,
+    Client(client): Client,
     JsonBody(credentials): JsonBody<Credentials>,
 ) -> Reply {
     let outcome = routes
@@ -62,6 +64,7 @@ pub(super) async fn login(
                 mfa_required: true,
                 mfa_token: &challenge.mfa_token,
                 expires_in: challenge.expires_in,
+                methods: &challenge.methods,
             },
         ),
     })

@@ -1,20 +1,18 @@
-//! What the handlers share: token responses, the client address, the origin check.
-
-use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+//! What the handlers share: token responses, the origin check, the
+//! recent-authentication check.
 
 use auth_core::flow::TokenPair;
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, ORIGIN, SET_COOKIE};
-use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 
 use super::Shared;
 use crate::api_error::ApiError;
 use crate::error::AuthError;
+use crate::policy::Requirement;
+use crate::user::AuthUser;
 
 /// What a handler answers.
 pub(super) type Reply = Result<Response, ApiError>;
@@ -60,24 +58,16 @@ pub(super) fn tokens(shared: &Shared, pair: &TokenPair) -> Response {
     response
 }
 
-/// The client's address as the server saw it, for throttling; `None` when
-/// the server does not provide `ConnectInfo<SocketAddr>`.
-pub(super) struct ClientAddr(pub(super) Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            // An IPv4 client of a dual-stack socket counts as its IPv4 address.
-            .map(|ConnectInfo(address)| address.ip().to_canonical());
-        Ok(ClientAddr(address))
-    }
-}
-
 impl Shared {
+    /// Refuses a caller whose last authentication is older than the
+    /// flows' [`recent_auth`](auth_core::flow::FlowConfig::recent_auth)
+    /// bound: 401 with RFC 9470's `max_age`.
+    pub(super) fn require_recent(&self, user: &AuthUser) -> Result<(), ApiError> {
+        let max_age = self.authenticator.config().recent_auth().as_secs();
+        user.meets(&Requirement::RecentAuth(max_age))
+            .map_err(|error| self.error(error))
+    }
+
     /// Refuses a request whose `Origin` header (any of them) is not the
     /// allowed origin, byte for byte; a request without one passes (not a
     /// browser's cross-origin request).

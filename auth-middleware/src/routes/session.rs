@@ -7,17 +7,22 @@ use http::header::SET_COOKIE;
 
 use super::Routes;
 use super::reply::{Reply, no_content_clearing_cookies, tokens};
+use crate::client::Client;
 use crate::error::AuthError;
 use crate::user::AuthUser;
 
 /// 200 with new tokens and the next refresh cookie (rotation). A refused
 /// refresh token is deleted from the client too.
-pub(super) async fn refresh(State(routes): State<Routes>, headers: HeaderMap) -> Reply {
+pub(super) async fn refresh(
+    State(routes): State<Routes>,
+    Client(client): Client,
+    headers: HeaderMap,
+) -> Reply {
     routes.check_origin(&headers)?;
     let Some(refresh_token) = routes.cookies.refresh_from(&headers) else {
         return Err(routes.error(AuthError::InvalidGrant));
     };
-    match routes.authenticator.refresh(refresh_token).await {
+    match routes.authenticator.refresh(refresh_token, client).await {
         Ok(pair) => Ok(tokens(&routes, &pair)),
         Err(auth_core::Error::InvalidGrant) => {
             let mut response = routes.error(AuthError::InvalidGrant).into_response();
@@ -35,24 +40,28 @@ pub(super) async fn refresh(State(routes): State<Routes>, headers: HeaderMap) ->
 pub(super) async fn logout(
     State(routes): State<Routes>,
     user: AuthUser,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Reply {
     let refresh_token = routes.cookies.refresh_from(&headers);
     routes
         .authenticator
-        .logout(user.access_claims(), refresh_token)
+        .logout(user.access_claims(), refresh_token, client)
         .await
         .map_err(|error| routes.error(error))?;
     Ok(no_content_clearing_cookies(&routes))
 }
 
 /// 204: every session and access token of the caller is revoked.
-pub(super) async fn logout_all(State(routes): State<Routes>, user: AuthUser) -> Reply {
+pub(super) async fn logout_all(
+    State(routes): State<Routes>,
+    user: AuthUser,
+    Client(client): Client,
+) -> Reply {
     routes
         .authenticator
-        .logout_all(user.subject())
+        .logout_all(user.subject(), client)
         .await
         .map_err(|error| routes.error(error))?;
-    tracing::info!(user = %user.subject(), "logged out everywhere");
     Ok(no_content_clearing_cookies(&routes))
 }

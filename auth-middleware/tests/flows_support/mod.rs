@@ -78,12 +78,17 @@ async fn logout_page() -> impl IntoResponse {
 
 impl App {
     pub async fn new() -> App {
+        App::with_config(FlowConfig::default()).await
+    }
+
+    /// The app with `config` (its `max_failures` set to [`MAX_FAILURES`]).
+    pub async fn with_config(config: FlowConfig) -> App {
         let store = MemoryStore::new();
         let keys = KeySet::generate(Algorithm::EdDSA).unwrap();
         let issuer = TokenIssuer::new(keys, ORIGIN, "auth-demo");
         let auth = Authenticator::builder(issuer, store.clone())
             .password_policy(PasswordPolicy::insecure_fast_for_tests())
-            .config(FlowConfig::default().max_failures(MAX_FAILURES))
+            .config(config.max_failures(MAX_FAILURES))
             .roles_for_new_user(|name| {
                 if name == "admin" {
                     vec!["admin".into()]

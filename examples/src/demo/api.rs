@@ -1,6 +1,7 @@
 //! The JSON routes outside `/auth`: the protected API, the public keys, the
 //! health check, and the answers for routes that are not there.
 
+use auth_middleware::policy::Requirement;
 use auth_middleware::{ApiError, AuthUser, Caller, require_auth};
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
@@ -17,6 +18,7 @@ pub(crate) fn router() -> Router<DemoState> {
     Router::new()
         .route("/api/me", get(me))
         .route("/api/secure", get(secure))
+        .route("/api/recent", get(recent))
         .route("/api/admin", get(admin))
         .route("/api/key-echo", get(key_echo))
         .layer(axum::middleware::map_response(no_store))
@@ -50,13 +52,19 @@ struct Me {
 
 /// `GET /api/me`: who the token (or API key) belongs to. An API key carries
 /// no authentication methods and no roles: it stands for its user, not for a
-/// login. The username comes from the store once, then from memory, so the
-/// route keeps answering while the store is unreachable.
+/// login. A token carries its username (`preferred_username`), so the route
+/// answers from the token alone, store or no store; for an API key the name
+/// comes from the store once, then from memory.
 #[require_auth]
 async fn me(State(state): State<DemoState>, caller: Caller) -> Result<Json<Me>, ApiError> {
-    let username = match state.usernames.get(caller.subject()) {
-        Some(name) => Some(name.to_string()),
-        None => {
+    let from_token = match &caller {
+        Caller::Bearer(user) => Some(user.access_claims().preferred_username.clone()),
+        Caller::ApiKey(_) => None,
+    };
+    let username = match (from_token, state.usernames.get(caller.subject())) {
+        (Some(from_token), _) => from_token,
+        (None, Some(name)) => Some(name.to_string()),
+        (None, None) => {
             let account = state
                 .auth
                 .store()
@@ -87,13 +95,33 @@ struct Subject {
     sub: String,
 }
 
-/// `GET /api/secure`: only after a second factor (403 with the RFC 9470
+/// `GET /api/secure`: only after a second factor (401 with the RFC 9470
 /// challenge otherwise).
 #[require_auth(mfa)]
 async fn secure(user: AuthUser) -> Json<Subject> {
     Json(Subject {
         sub: user.subject().to_owned(),
     })
+}
+
+#[derive(Serialize)]
+struct Recent {
+    sub: String,
+    auth_time: Option<i64>,
+}
+
+/// `GET /api/recent`: only within `AUTH_DEMO_STEP_UP_MAX_AGE` seconds of a
+/// login (401 with RFC 9470's `max_age` otherwise). The maximum is read at
+/// run time, so the check is `AuthUser::meets` rather than the macro's
+/// `max_age = …`, which takes a literal.
+#[require_auth]
+async fn recent(State(state): State<DemoState>, user: AuthUser) -> Result<Json<Recent>, ApiError> {
+    user.meets(&Requirement::RecentAuth(state.step_up_max_age.as_secs()))
+        .map_err(|error| ApiError::from(error).realm(REALM))?;
+    Ok(Json(Recent {
+        sub: user.subject().to_owned(),
+        auth_time: user.access_claims().authenticated_at(),
+    }))
 }
 
 #[derive(Serialize)]

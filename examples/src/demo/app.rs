@@ -3,9 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use auth_core::flow::FlowConfig;
 use auth_core::oidc::{OidcProvider, ProviderLogin};
-use auth_core::{KeySet, SigningKey, TokenIssuer, Verifier};
+use auth_core::{
+    KeySet, PasswordPolicy, RevocationList, ServerSecret, SigningKey, TokenIssuer, TrustedIssuers,
+    Validation, Verifier,
+};
 use auth_middleware::{AuthLayer, AuthRoutes, CookieConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -28,9 +33,15 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub(crate) struct DemoState {
     /// The flows.
     pub(crate) auth: auth_core::Authenticator,
-    /// The verifier of every layer: the authenticator's, refusing tokens
-    /// while the revocation view is stale when `AUTH_DEMO_MAX_STALENESS` says so.
+    /// The verifier of the flows and the pages: the authenticator's (this
+    /// app's tokens only), refusing tokens while the revocation view is stale
+    /// when `AUTH_DEMO_MAX_STALENESS` says so.
     pub(crate) verifier: Verifier,
+    /// The verifier of `/api/*`: this app's tokens, and those of the trusted
+    /// HS256 peer when one is configured, trusted for identity only.
+    pub(crate) api_verifier: TrustedIssuers,
+    /// How recent a login must be for `/api/recent` and account changes.
+    pub(crate) step_up_max_age: Duration,
     /// Usernames already read, so `/api/me` answers through a store outage.
     pub(crate) usernames: Usernames,
     /// The shared store's sync and cleanup tasks: they run as long as the
@@ -79,17 +90,22 @@ impl App {
             Some(provider) => Some(Arc::new(discover_oidc(provider, &config.origin).await?)),
             None => None,
         };
-        let (keys, key_origin) = load_keys(config).await?;
+        let (keys, key_origin, secret) = load_keys(config).await?;
         let store = store::connect(&config.store).await?;
         let issuer = TokenIssuer::new(keys, config.issuer.as_str(), config.audience.as_str())
             .access_ttl(config.access_ttl)
             .revocation_list(store.revocations());
         let flows = FlowConfig::default()
             .refresh_ttl(config.refresh_ttl)
-            .max_failures(config.max_failures);
+            .max_failures(config.max_failures)
+            .registrations_per(config.registrations_per_hour, Duration::from_secs(3600))
+            .refresh_reuse_interval(config.refresh_reuse_interval)
+            .recent_auth_max_age(config.step_up_max_age);
         let auth = store
             .authenticator(issuer)
             .config(flows)
+            .server_secret(secret)
+            .password_policy(PasswordPolicy::default().max_queue(config.hash_queue))
             .roles_for_new_user(|name| {
                 // The demo's rule, so that the roles route can be exercised.
                 if name == "admin" {
@@ -104,10 +120,15 @@ impl App {
                 variable: config::STORE,
                 source,
             })?;
-        let verifier = match config.max_staleness {
-            Some(max_age) => auth.verifier().max_revocation_staleness(max_age),
-            None => auth.verifier(),
+        let staleness = |verifier: Verifier| match config.max_staleness {
+            Some(max_age) => verifier.max_revocation_staleness(max_age),
+            None => verifier,
         };
+        let verifier = staleness(auth.verifier());
+        let mut api_verifiers = vec![verifier.clone()];
+        if let Some(peer) = peer_verifier(config, auth.revocations())? {
+            api_verifiers.push(staleness(peer));
+        }
         let api_keys = store.api_key_lookup();
         let store_kind = store.kind();
         let state = DemoState {
@@ -115,6 +136,8 @@ impl App {
             origin: Arc::from(config.origin.as_str()),
             auth,
             verifier,
+            api_verifier: Verifier::any(api_verifiers),
+            step_up_max_age: config.step_up_max_age,
             usernames: Usernames::default(),
             _background: Arc::new(store.into_background()),
         };
@@ -157,7 +180,8 @@ impl App {
         }
         if config.trusted_hs256_secret.is_some() {
             tracing::info!(
-                "also accepting HS256 tokens signed with AUTH_DEMO_TRUSTED_HS256_SECRET"
+                "also accepting HS256 tokens signed with AUTH_DEMO_TRUSTED_HS256_SECRET on /api/*, \
+                 for who the caller is only"
             );
         }
         if let Some(max_age) = config.max_staleness {
@@ -174,6 +198,10 @@ impl App {
             access_ttl_secs = config.access_ttl.as_secs(),
             refresh_ttl_secs = config.refresh_ttl.as_secs(),
             max_failures = config.max_failures,
+            registrations_per_hour = config.registrations_per_hour,
+            step_up_max_age_secs = config.step_up_max_age.as_secs(),
+            refresh_reuse_interval_secs = config.refresh_reuse_interval.as_secs(),
+            hash_queue = config.hash_queue,
             oidc = config
                 .oidc
                 .as_ref()
@@ -203,49 +231,66 @@ async fn discover_oidc(
     })
 }
 
-/// The signing keys: from `AUTH_DEMO_KEY_DIR` (generated there when it is
-/// empty), else a fresh key; plus the verification-only key of
-/// `AUTH_DEMO_TRUSTED_HS256_SECRET`.
-async fn load_keys(config: &Config) -> Result<(KeySet, KeyOrigin), Error> {
+/// The signing keys and the server secret: from `AUTH_DEMO_KEY_DIR`
+/// (generated there when missing), else fresh ones for this process.
+async fn load_keys(config: &Config) -> Result<(KeySet, KeyOrigin, ServerSecret), Error> {
     let alg = config.alg;
-    let (keys, origin) = match &config.key_dir {
+    match &config.key_dir {
         Some(dir) => {
             let folder = dir.clone();
             // File I/O, and possibly waiting for another instance to finish
             // initialising the folder: keep it off the async workers.
-            let keys =
-                tokio::task::spawn_blocking(move || KeySet::load_or_generate_dir(folder, alg))
-                    .await
-                    .map_err(|_| Error::Config {
-                        variable: config::KEY_DIR,
-                        reason: "loading the key folder was interrupted".into(),
-                    })?
-                    .map_err(|source| Error::Setup {
-                        variable: config::KEY_DIR,
-                        source,
-                    })?;
-            (keys, KeyOrigin::Folder(dir.clone()))
-        }
-        None => {
-            let keys = KeySet::generate(alg).map_err(|source| Error::Setup {
-                variable: config::ALG,
+            let loaded = tokio::task::spawn_blocking(move || {
+                let keys = KeySet::load_or_generate_dir(&folder, alg)?;
+                let secret = ServerSecret::load_or_generate_dir(&folder)?;
+                Ok::<_, auth_core::Error>((keys, secret))
+            })
+            .await
+            .map_err(|_| Error::Config {
+                variable: config::KEY_DIR,
+                reason: "loading the key folder was interrupted".into(),
+            })?
+            .map_err(|source| Error::Setup {
+                variable: config::KEY_DIR,
                 source,
             })?;
-            (keys, KeyOrigin::Fresh)
+            Ok((loaded.0, KeyOrigin::Folder(dir.clone()), loaded.1))
         }
-    };
-    if let Some(secret) = &config.trusted_hs256_secret {
-        let setup = |source| Error::Setup {
-            variable: config::TRUSTED_HS256_SECRET,
-            source,
-        };
-        // Only its verifying half joins the set: this app never signs with
-        // the peer's secret, and never publishes it (JWKS skips HS256 keys).
-        let peer = SigningKey::hs256(secret.expose().as_bytes(), None).map_err(setup)?;
-        keys.add_verifying_key(peer.verifying_key().clone())
-            .map_err(setup)?;
+        None => {
+            let setup = |source| Error::Setup {
+                variable: config::ALG,
+                source,
+            };
+            let keys = KeySet::generate(alg).map_err(setup)?;
+            let secret = ServerSecret::generate().map_err(setup)?;
+            Ok((keys, KeyOrigin::Fresh, secret))
+        }
     }
-    Ok((keys, origin))
+}
+
+/// The verifier of the peer's HS256 tokens (`AUTH_DEMO_TRUSTED_HS256_SECRET`):
+/// its key alone, this app's `iss` and `aud`, no longer lifetime than this
+/// app's access tokens, this app's revocations, and trusted for who the
+/// caller is only (its `roles` and `amr` count for nothing).
+fn peer_verifier(config: &Config, revocations: &RevocationList) -> Result<Option<Verifier>, Error> {
+    let Some(secret) = &config.trusted_hs256_secret else {
+        return Ok(None);
+    };
+    let setup = |source| Error::Setup {
+        variable: config::TRUSTED_HS256_SECRET,
+        source,
+    };
+    // Only its verifying half is kept: this app never signs with the peer's
+    // secret, and never publishes it.
+    let peer = SigningKey::hs256(secret.expose().as_bytes(), None).map_err(setup)?;
+    let keys = KeySet::verify_only([peer.verifying_key().clone()]).map_err(setup)?;
+    let validation = Validation::new(config.issuer.as_str(), config.audience.as_str())
+        .max_lifetime(config.access_ttl);
+    Ok(Some(
+        Verifier::new(keys, validation)
+            .with_revocations(revocations.clone())
+            .identity_only(),
+    ))
 }
 
 /// The whole router. The API routes accept a bearer token or an API key; the
@@ -253,6 +298,7 @@ async fn load_keys(config: &Config) -> Result<(KeySet, KeyOrigin), Error> {
 /// optional: each route's extractor or guard decides); the pages use cookies.
 fn router(state: DemoState, api_keys: ApiKeyLookup, oidc: Option<Arc<ProviderLogin>>) -> Router {
     let verifier = state.verifier.clone();
+    let api_verifier = state.api_verifier.clone();
     let routes = AuthRoutes::new(state.auth.clone())
         .cookies(state.cookies.clone())
         .allowed_origin(state.origin.as_ref())
@@ -264,14 +310,16 @@ fn router(state: DemoState, api_keys: ApiKeyLookup, oidc: Option<Arc<ProviderLog
             .route("/oidc/login", get(api::oidc_not_configured))
             .route("/oidc/callback", get(api::oidc_not_configured)),
     };
+    // The flows take this app's own tokens only: a peer's token is
+    // `invalid_token` there, whatever `sub` it names.
     let flows = flows.layer(
-        AuthLayer::new(verifier.clone())
+        AuthLayer::new(verifier)
             .bearer_header()
             .optional()
             .realm(REALM),
     );
     let api = api::router().layer(
-        AuthLayer::new(verifier)
+        AuthLayer::new(api_verifier)
             .bearer_header()
             .api_key_header(api_keys)
             .optional()

@@ -16,6 +16,7 @@ use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
 use super::Error;
+use super::config::LogFormat;
 
 /// The filter named by `RUST_LOG`, `info` when unset; a filter that does not
 /// parse is an error naming `RUST_LOG`.
@@ -35,14 +36,26 @@ pub(crate) fn filter_from_env() -> Result<EnvFilter, Error> {
     }
 }
 
-/// Sends `tracing` output to stderr (stdout carries only the "listening" line).
-pub(crate) fn init(filter: EnvFilter) {
+/// Sends `tracing` output to stderr (stdout carries only the "listening"
+/// line): readable lines, or with [`LogFormat::Json`] one JSON object per
+/// line whose fields sit at the top level beside `timestamp` and `level` (so
+/// a security event reads `{"timestamp":…,"level":"INFO","event":"login.failed",…}`).
+pub(crate) fn init(filter: EnvFilter, format: LogFormat) {
     // Fails only if a subscriber is already set (an embedding program's): keep it.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// Middleware: a span per request and a line with status and duration at the end.

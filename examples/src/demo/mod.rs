@@ -37,6 +37,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use auth_middleware::serve::ServeLimits;
+
 pub use app::App;
 pub use config::Config;
 
@@ -109,7 +111,7 @@ pub async fn run() -> Result<(), Error> {
             addr: config.addr,
             source,
         })?;
-    logging::init(filter);
+    logging::init(filter, config.log_format);
     app.log_startup(&config);
     app.serve(listener).await
 }
@@ -127,14 +129,13 @@ impl App {
         let _ = writeln!(stdout, "auth-demo listening on http://{addr}");
         let _ = stdout.flush();
         drop(stdout);
-        axum::serve(
-            listener,
-            self.into_router()
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(Error::Serve)?;
+        // The contract's limits: 10 s for a request head, 60 s idle, 30 s for
+        // a body; every request knows its client address.
+        auth_middleware::serve::serve(listener, self.into_router())
+            .limits(ServeLimits::default())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(Error::Serve)?;
         tracing::info!("stopped");
         Ok(())
     }

@@ -44,6 +44,16 @@ pub const OIDC_CLIENT_ID: &str = "AUTH_DEMO_OIDC_CLIENT_ID";
 pub const OIDC_CLIENT_SECRET: &str = "AUTH_DEMO_OIDC_CLIENT_SECRET";
 /// `AUTH_DEMO_TRUSTED_HS256_SECRET`.
 pub const TRUSTED_HS256_SECRET: &str = "AUTH_DEMO_TRUSTED_HS256_SECRET";
+/// `AUTH_DEMO_REGISTRATIONS_PER_HOUR`.
+pub const REGISTRATIONS_PER_HOUR: &str = "AUTH_DEMO_REGISTRATIONS_PER_HOUR";
+/// `AUTH_DEMO_STEP_UP_MAX_AGE`.
+pub const STEP_UP_MAX_AGE: &str = "AUTH_DEMO_STEP_UP_MAX_AGE";
+/// `AUTH_DEMO_REFRESH_REUSE_INTERVAL`.
+pub const REFRESH_REUSE_INTERVAL: &str = "AUTH_DEMO_REFRESH_REUSE_INTERVAL";
+/// `AUTH_DEMO_HASH_QUEUE`.
+pub const HASH_QUEUE: &str = "AUTH_DEMO_HASH_QUEUE";
+/// `AUTH_DEMO_LOG_FORMAT`: `text` (the default) or `json`.
+pub const LOG_FORMAT: &str = "AUTH_DEMO_LOG_FORMAT";
 
 /// `AUTH_DEMO_MAX_STALENESS`: this app's extension of the contract. With a
 /// shared store, how many seconds the local revocation view may go without
@@ -53,7 +63,7 @@ pub const TRUSTED_HS256_SECRET: &str = "AUTH_DEMO_TRUSTED_HS256_SECRET";
 pub const MAX_STALENESS: &str = "AUTH_DEMO_MAX_STALENESS";
 
 /// Every variable the app reads (besides `RUST_LOG`).
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 19] = [
     ADDR,
     STORE,
     ALG,
@@ -68,6 +78,11 @@ pub const VARIABLES: [&str; 14] = [
     OIDC_CLIENT_SECRET,
     TRUSTED_HS256_SECRET,
     MAX_STALENESS,
+    REGISTRATIONS_PER_HOUR,
+    STEP_UP_MAX_AGE,
+    REFRESH_REUSE_INTERVAL,
+    HASH_QUEUE,
+    LOG_FORMAT,
 ];
 
 /// The longest lifetime accepted, ten years: far beyond any sensible token
@@ -106,6 +121,25 @@ pub struct Config {
     /// With a shared store, how long the local revocation view may be out of
     /// touch with the store before tokens are refused; `None`: never.
     pub max_staleness: Option<Duration>,
+    /// Registrations per client address per hour.
+    pub registrations_per_hour: u32,
+    /// How recent a login must be for sensitive account changes.
+    pub step_up_max_age: Duration,
+    /// How long a just-rotated refresh token may be presented again.
+    pub refresh_reuse_interval: Duration,
+    /// Password checks allowed to wait for the hashing pool.
+    pub hash_queue: usize,
+    /// How logs are written.
+    pub log_format: LogFormat,
+}
+
+/// How the app writes its logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (`{"timestamp","level","event",...}`).
+    Json,
 }
 
 /// Where the app keeps its state.
@@ -171,11 +205,11 @@ impl Config {
     /// [`VARIABLES`] are ignored.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, Error> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let issuer = get(ISSUER).unwrap_or("http://127.0.0.1:3000").to_owned();
+        let issuer = get(ISSUER).unwrap_or("http://localhost:3000").to_owned();
         let origin = origin_of(&issuer).ok_or_else(|| {
             invalid(
                 ISSUER,
-                "expected an http:// or https:// URL with a host, such as http://127.0.0.1:3000",
+                "expected an http:// or https:// URL with a host, such as http://localhost:3000",
             )
         })?;
         Ok(Config {
@@ -198,6 +232,23 @@ impl Config {
             max_staleness: get(MAX_STALENESS)
                 .map(|value| parse_ttl(MAX_STALENESS, Some(value), 0))
                 .transpose()?,
+            registrations_per_hour: parse_count(
+                REGISTRATIONS_PER_HOUR,
+                get(REGISTRATIONS_PER_HOUR),
+                20,
+                1,
+            )?,
+            step_up_max_age: parse_ttl(STEP_UP_MAX_AGE, get(STEP_UP_MAX_AGE), 300)?,
+            refresh_reuse_interval: Duration::from_secs(parse_count(
+                REFRESH_REUSE_INTERVAL,
+                get(REFRESH_REUSE_INTERVAL),
+                10,
+                0,
+            )?
+            .into()),
+            hash_queue: usize::try_from(parse_count(HASH_QUEUE, get(HASH_QUEUE), 64, 0)?)
+                .unwrap_or(usize::MAX),
+            log_format: parse_log_format(get(LOG_FORMAT))?,
         })
     }
 }
@@ -258,6 +309,34 @@ fn parse_ttl(variable: &'static str, value: Option<&str>, default: u64) -> Resul
             variable,
             format!("expected a whole number of seconds from 1 to {MAX_TTL_SECS}"),
         )),
+    }
+}
+
+/// A whole number of at least `min` (up to a million), `default` when unset.
+fn parse_count(
+    variable: &'static str,
+    value: Option<&str>,
+    default: u32,
+    min: u32,
+) -> Result<u32, Error> {
+    const MAX: u32 = 1_000_000;
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.parse::<u32>() {
+        Ok(count) if (min..=MAX).contains(&count) => Ok(count),
+        _ => Err(invalid(
+            variable,
+            format!("expected a whole number from {min} to {MAX}"),
+        )),
+    }
+}
+
+fn parse_log_format(value: Option<&str>) -> Result<LogFormat, Error> {
+    match value {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(_) => Err(invalid(LOG_FORMAT, "expected `text` or `json`")),
     }
 }
 

@@ -28,13 +28,45 @@ fn defaults_follow_the_contract() {
     assert_eq!(config.key_dir, None);
     assert_eq!(config.access_ttl, Duration::from_secs(900));
     assert_eq!(config.refresh_ttl, Duration::from_secs(1_209_600));
-    assert_eq!(config.issuer, "http://127.0.0.1:3000");
-    assert_eq!(config.origin, "http://127.0.0.1:3000");
+    assert_eq!(config.issuer, "http://localhost:3000");
+    assert_eq!(config.origin, "http://localhost:3000");
     assert_eq!(config.audience, "auth-demo");
     assert_eq!(config.max_failures, 5);
     assert!(config.oidc.is_none());
     assert!(config.trusted_hs256_secret.is_none());
     assert_eq!(config.max_staleness, None);
+    assert_eq!(config.registrations_per_hour, 20);
+    assert_eq!(config.step_up_max_age, Duration::from_secs(300));
+    assert_eq!(config.refresh_reuse_interval, Duration::from_secs(10));
+    assert_eq!(config.hash_queue, 64);
+    assert_eq!(config.log_format, LogFormat::Text);
+}
+
+#[test]
+fn the_limits_of_the_attack_surface_are_read_and_checked() {
+    let config = parse(&[
+        (REGISTRATIONS_PER_HOUR, "3"),
+        (STEP_UP_MAX_AGE, "60"),
+        (REFRESH_REUSE_INTERVAL, "0"),
+        (HASH_QUEUE, "0"),
+        (LOG_FORMAT, "json"),
+    ])
+    .unwrap();
+    assert_eq!(config.registrations_per_hour, 3);
+    assert_eq!(config.step_up_max_age, Duration::from_secs(60));
+    assert_eq!(config.refresh_reuse_interval, Duration::ZERO);
+    assert_eq!(config.hash_queue, 0);
+    assert_eq!(config.log_format, LogFormat::Json);
+    for (variable, bad) in [
+        (REGISTRATIONS_PER_HOUR, "0"),
+        (REGISTRATIONS_PER_HOUR, "lots"),
+        (STEP_UP_MAX_AGE, "0"),
+        (REFRESH_REUSE_INTERVAL, "-1"),
+        (HASH_QUEUE, "2000000"),
+        (LOG_FORMAT, "yaml"),
+    ] {
+        assert_eq!(variable_of(parse(&[(variable, bad)])), variable, "{variable}={bad}");
+    }
 }
 
 #[test]

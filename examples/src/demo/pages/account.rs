@@ -4,7 +4,8 @@
 //! without a session to `/login`.
 
 use auth_core::Error as CoreError;
-use auth_middleware::AuthUser;
+use auth_middleware::policy::Requirement;
+use auth_middleware::{AuthUser, Client};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -84,6 +85,9 @@ pub(crate) async fn enroll(State(state): State<DemoState>, user: Option<AuthUser
     let Some(user) = user else {
         return see_other("/login");
     };
+    if let Some(refused) = needs_recent_login(&state, &user) {
+        return refused;
+    }
     // Enrolling again would replace a confirmed secret with an unconfirmed
     // one, which turns two-step sign-in off until confirmed: not from a page.
     match state.auth.store().user_by_id(user.subject()).await {
@@ -125,18 +129,26 @@ pub(crate) async fn enroll(State(state): State<DemoState>, user: Option<AuthUser
 pub(crate) async fn confirm(
     State(state): State<DemoState>,
     user: Option<AuthUser>,
+    Client(client): Client,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
     let Some(user) = user else {
         return see_other("/login");
     };
+    if let Some(refused) = needs_recent_login(&state, &user) {
+        return refused;
+    }
     let code = match form {
         Ok(Form(form)) => form.code,
         Err(rejection) => {
             return (rejection.status(), retry_page("Please enter a code.")).into_response();
         }
     };
-    let codes = match state.auth.confirm_totp(user.subject(), code.trim()).await {
+    let codes = match state
+        .auth
+        .confirm_totp(user.subject(), code.trim(), &client)
+        .await
+    {
         Ok(codes) => codes,
         Err(CoreError::InvalidCode) => {
             tracing::info!(user_id = %user.subject(), outcome = "invalid_code", "TOTP confirmation refused");
@@ -171,12 +183,18 @@ pub(crate) async fn confirm(
 pub(crate) async fn logout(
     State(state): State<DemoState>,
     user: Option<AuthUser>,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let refresh = state.cookies.refresh_from(&headers);
     let revoked = match (&user, refresh) {
-        (Some(user), refresh) => state.auth.logout(user.access_claims(), refresh).await,
-        (None, Some(refresh)) => state.auth.logout_refresh(refresh).await,
+        (Some(user), refresh) => {
+            state
+                .auth
+                .logout(user.access_claims(), refresh, &client)
+                .await
+        }
+        (None, Some(refresh)) => state.auth.logout_refresh(refresh, &client).await,
         (None, None) => Ok(()),
     };
     let user_id = user.as_ref().map_or("", |user| user.subject());
@@ -199,6 +217,25 @@ pub(crate) async fn logout(
     response_headers.append(SET_COOKIE, state.cookies.clear_access());
     response_headers.append(SET_COOKIE, state.cookies.clear_refresh());
     response
+}
+
+/// The answer to an account change whose session is older than
+/// `AUTH_DEMO_STEP_UP_MAX_AGE` (401, as the JSON routes answer): a link to
+/// sign in again, which makes the session recent.
+fn needs_recent_login(state: &DemoState, user: &AuthUser) -> Option<Response> {
+    let max_age = state.step_up_max_age.as_secs();
+    let error = user.meets(&Requirement::RecentAuth(max_age)).err()?;
+    let page = layout(
+        "Please sign in again",
+        "<p class=\"error\" role=\"alert\">For this change you need to have signed in \
+         within the last few minutes.</p>\
+         <form method=\"post\" action=\"/logout\"><button type=\"submit\">Sign in again</button></form>\
+         <p><a href=\"/account\">Back to your account</a></p>",
+    );
+    let response = auth_middleware::ApiError::from(error)
+        .realm(crate::demo::app::REALM)
+        .into_response();
+    Some(super::with_html(response, page))
 }
 
 /// A flow error on a signed-in page.

@@ -14,7 +14,9 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{ClientIp, error_page, explain, layout, see_other};
+use auth_middleware::Client;
+
+use super::{error_page, explain, layout, see_other};
 use crate::demo::app::DemoState;
 use crate::demo::html::Escaped;
 
@@ -67,7 +69,7 @@ pub(crate) async fn form() -> Html<String> {
 /// both session cookies; with TOTP enrolled, the `__Host-mfa` cookie and on to `/mfa`.
 pub(crate) async fn submit(
     State(state): State<DemoState>,
-    ClientIp(ip): ClientIp,
+    Client(client): Client,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let form = match form {
@@ -77,7 +79,8 @@ pub(crate) async fn submit(
             return (rejection.status(), page).into_response();
         }
     };
-    match state.auth.login(&form.username, &form.password, ip).await {
+    let ip = client.ip();
+    match state.auth.login(&form.username, &form.password, &client).await {
         Ok(LoginOutcome::Tokens(pair)) => signed_in(&state, &pair, "pwd"),
         Ok(LoginOutcome::MfaRequired(challenge)) => second_step(&challenge),
         Err(CoreError::InvalidCredentials) => {
@@ -109,7 +112,7 @@ pub(crate) async fn mfa_form(headers: HeaderMap) -> Html<String> {
 /// `POST /mfa`: the second step, with a TOTP or recovery code.
 pub(crate) async fn mfa_submit(
     State(state): State<DemoState>,
-    ClientIp(ip): ClientIp,
+    Client(client): Client,
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
@@ -122,7 +125,8 @@ pub(crate) async fn mfa_submit(
             return (rejection.status(), mfa_page(Some("Please enter a code."))).into_response();
         }
     };
-    match state.auth.verify_mfa(mfa_token, form.code.trim(), ip).await {
+    let ip = client.ip();
+    match state.auth.verify_mfa(mfa_token, form.code.trim(), &client).await {
         Ok(pair) => {
             let mut response = signed_in(&state, &pair, "mfa");
             response

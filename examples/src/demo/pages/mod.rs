@@ -13,17 +13,13 @@
 mod account;
 mod login;
 
-use std::net::{IpAddr, SocketAddr};
-
 use auth_core::Error as CoreError;
 use auth_middleware::{ApiError, AuthLayer, RefreshLayer, Rejection};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, LOCATION, SET_COOKIE,
 };
-use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
@@ -178,26 +174,10 @@ pub(crate) fn explain(error: &CoreError) -> String {
         CoreError::TooManyAttempts { retry_after } => {
             format!("Too many failed attempts. Please wait {retry_after} seconds and try again.")
         }
-        CoreError::StoreUnavailable(_) => {
+        CoreError::StoreUnavailable(_) | CoreError::Overloaded => {
             "The service is briefly unavailable. Please try again in a moment.".to_owned()
         }
         _ => "Something went wrong on our side. Please try again.".to_owned(),
-    }
-}
-
-/// The client's address, for per-address throttling (from the connection;
-/// `None` when the app is served without connect info).
-pub(crate) struct ClientIp(pub(crate) Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
-        Ok(ClientIp(ip))
     }
 }
 
