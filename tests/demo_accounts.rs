@@ -109,7 +109,7 @@ async fn login_issues_an_rfc9068_token_and_a_host_refresh_cookie() {
     assert!(header["kid"].is_string());
     let c = claims(&session.access);
     assert_eq!(c["sub"], id.as_str());
-    assert_eq!(c["iss"], "http://127.0.0.1:3000");
+    assert_eq!(c["iss"], "http://localhost:3000");
     assert_eq!(c["aud"], "auth-demo");
     assert_eq!(c["amr"], json!(["pwd"]));
     assert_eq!(c["roles"], json!([]));
@@ -441,7 +441,7 @@ async fn tokens_of_a_trusted_hs256_peer_are_accepted() {
         .unwrap()
         .as_secs();
     let claims = json!({
-        "iss": "http://127.0.0.1:3000", "aud": "auth-demo", "sub": "peer-user",
+        "iss": "http://localhost:3000", "aud": "auth-demo", "sub": "peer-user",
         "iat": now, "nbf": now, "exp": now + 300, "jti": unique("peer"), "amr": ["pwd"], "roles": []
     });
     let sign = |secret: &str, typ: &str| {

@@ -91,6 +91,7 @@ async fn instances_act_as_one(store: &str, url: &str) {
     let env = [
         ("AUTH_DEMO_STORE", url),
         ("AUTH_DEMO_KEY_DIR", key_dir.as_str()),
+        ("AUTH_DEMO_REFRESH_REUSE_INTERVAL", "1"),
     ];
     let a = Demo::start(&env).await;
     let b = Demo::start(&env).await;
@@ -133,8 +134,9 @@ async fn instances_act_as_one(store: &str, url: &str) {
     assert_eq!(me_status(&a, &on_b.access).await, 401);
     assert_eq!(a.refresh(&on_a.refresh).await.status(), 401);
 
-    // A refresh token rotated on A and presented again on B is reuse: 401,
-    // and the whole family is revoked on both.
+    // A refresh token rotated on A and presented again on B within the
+    // reuse interval gets the same successor there; past the interval it is
+    // reuse: 401, and the whole family is revoked on both.
     let cy = unique("cy");
     a.register(&cy, PASSWORD).await;
     let original = a.login(&cy, PASSWORD).await;
@@ -142,6 +144,14 @@ async fn instances_act_as_one(store: &str, url: &str) {
     assert_eq!(rotated.status(), 200);
     let rotated = Session::from_token_response(rotated).await;
     assert_eq!(me_status(&b, &rotated.access).await, 200);
+    let second_tab = b.refresh(&original.refresh).await;
+    assert_eq!(second_tab.status(), 200, "{store}: within the interval on B");
+    let second_tab = Session::from_token_response(second_tab).await;
+    assert_eq!(
+        second_tab.refresh, rotated.refresh,
+        "{store}: B hands out the successor A made"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let reuse = b.refresh(&original.refresh).await;
     assert_eq!(reuse.status(), 401);
     let body: serde_json::Value = reuse.json().await.unwrap();

@@ -194,7 +194,8 @@ async fn password_only_tokens_get_the_step_up_challenge() {
     demo.register(&name, PASSWORD).await;
     let session = demo.login(&name, PASSWORD).await;
     let response = demo.get_bearer("/api/secure", &session.access).await;
-    assert_eq!(response.status(), 403);
+    // RFC 9470 §3: 401, the client can authenticate again with a second factor.
+    assert_eq!(response.status(), 401);
     let challenge = response.headers()["www-authenticate"]
         .to_str()
         .unwrap()

@@ -59,9 +59,12 @@ async fn redis_outage_answers_503_and_recovers_by_itself() {
     let store = format!("redis://127.0.0.1:{port}");
     let keys = tempfile::tempdir().unwrap();
     let key_dir = keys.path().to_str().unwrap();
+    // Strict rotation, so that the check after recovery can present a
+    // rotated token again and see reuse at once.
     let demo = Demo::start(&[
         ("AUTH_DEMO_STORE", &store),
         ("AUTH_DEMO_KEY_DIR", key_dir),
+        ("AUTH_DEMO_REFRESH_REUSE_INTERVAL", "0"),
         ("RUST_LOG", "error"),
     ])
     .await;
@@ -126,7 +129,12 @@ async fn postgres_outage_answers_503_and_recovers_by_itself() {
     };
     let relay = Relay::start(0, server_address(&url)).await;
     let store = via(&url, relay.port);
-    let demo = Demo::start(&[("AUTH_DEMO_STORE", &store), ("RUST_LOG", "error")]).await;
+    let demo = Demo::start(&[
+        ("AUTH_DEMO_STORE", &store),
+        ("AUTH_DEMO_REFRESH_REUSE_INTERVAL", "0"),
+        ("RUST_LOG", "error"),
+    ])
+    .await;
     let before = signed_in(&demo).await;
 
     let (port, target) = relay.stop().await;

@@ -8,7 +8,7 @@ mod support;
 use support::{Demo, cookie_value, set_cookie, unique};
 
 const PASSWORD: &str = "correct horse battery staple";
-const ORIGIN: &str = "http://127.0.0.1:3000";
+const ORIGIN: &str = "http://localhost:3000";
 
 async fn form_login(demo: &Demo, username: &str, password: &str) -> reqwest::Response {
     demo.http

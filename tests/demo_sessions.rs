@@ -46,7 +46,7 @@ async fn refresh_rotates_and_keeps_the_session() {
 
 #[tokio::test]
 async fn reuse_of_a_rotated_token_revokes_the_family() {
-    let demo = Demo::start(&[]).await;
+    let demo = Demo::start(&[("AUTH_DEMO_REFRESH_REUSE_INTERVAL", "0")]).await;
     let (_, first) = logged_in(&demo).await;
     let second = Session::from_token_response(demo.refresh(&first.refresh).await).await;
     assert_eq!(
@@ -79,7 +79,8 @@ async fn reuse_of_a_rotated_token_revokes_the_family() {
 
 #[tokio::test]
 async fn ten_concurrent_refreshes_with_one_cookie_give_at_most_one_200() {
-    let demo = Demo::start(&[]).await;
+    // Strict rotation (no reuse interval): RFC 9700 to the letter.
+    let demo = Demo::start(&[("AUTH_DEMO_REFRESH_REUSE_INTERVAL", "0")]).await;
     let (_, session) = logged_in(&demo).await;
     let handles: Vec<_> = (0..10)
         .map(|_| {
@@ -131,7 +132,7 @@ async fn refresh_refuses_missing_garbage_and_cross_origin() {
         .http
         .post(demo.url("/auth/refresh"))
         .header("cookie", format!("__Host-refresh={}", session.refresh))
-        .header("origin", "http://127.0.0.1:3000")
+        .header("origin", "http://localhost:3000")
         .send()
         .await
         .unwrap();

@@ -92,10 +92,15 @@ pub(crate) struct Demo {
 
 impl Demo {
     /// Starts `auth-demo` on a free port of 127.0.0.1 with `env` (on top of
-    /// `AUTH_DEMO_ADDR=127.0.0.1:0` and a quiet log).
+    /// `AUTH_DEMO_ADDR=127.0.0.1:0`, a quiet log, and room for the many
+    /// registrations a test makes from the one address 127.0.0.1; a test of
+    /// the registration limit sets its own).
     pub(crate) async fn start(env: &[(&str, &str)]) -> Demo {
-        let mut all: Vec<(&str, &str)> =
-            vec![("AUTH_DEMO_ADDR", "127.0.0.1:0"), ("RUST_LOG", "warn")];
+        let mut all: Vec<(&str, &str)> = vec![
+            ("AUTH_DEMO_ADDR", "127.0.0.1:0"),
+            ("RUST_LOG", "warn"),
+            ("AUTH_DEMO_REGISTRATIONS_PER_HOUR", "100000"),
+        ];
         all.extend_from_slice(env);
         let app = App::start(
             env!("CARGO_BIN_EXE_auth-demo"),

@@ -31,7 +31,7 @@ async fn me(user: AuthUser) -> String {
     format!("hello {}\n", user.subject())
 }
 
-#[require_auth(mfa)] // 403 with an RFC 9470 challenge for a password-only token
+#[require_auth(mfa)] // 401 with an RFC 9470 challenge for a password-only token
 async fn billing(user: AuthUser) -> String {
     format!("billing for {}\n", user.subject())
 }

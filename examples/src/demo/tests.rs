@@ -146,7 +146,7 @@ fn peer_token(secret: &str) -> String {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.typ = Some("at+jwt".into());
     let claims = serde_json::json!({
-        "iss": "http://127.0.0.1:3000", "aud": "auth-demo", "sub": "peer-user",
+        "iss": "http://localhost:3000", "aud": "auth-demo", "sub": "peer-user",
         "iat": now, "nbf": now, "exp": now + 300, "jti": "peer-1", "amr": ["pwd"], "roles": [],
     });
     jsonwebtoken::encode(
@@ -248,7 +248,7 @@ async fn form_posts_from_another_origin_are_refused() {
     ] {
         let foreign = send(&router, post(path, Some("https://evil.example"))).await;
         assert_eq!(foreign.status(), StatusCode::FORBIDDEN, "{path}");
-        let own = send(&router, post(path, Some("http://127.0.0.1:3000"))).await;
+        let own = send(&router, post(path, Some("http://localhost:3000"))).await;
         assert_ne!(own.status(), StatusCode::FORBIDDEN, "{path}");
     }
 }
