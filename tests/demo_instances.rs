@@ -145,7 +145,11 @@ async fn instances_act_as_one(store: &str, url: &str) {
     let rotated = Session::from_token_response(rotated).await;
     assert_eq!(me_status(&b, &rotated.access).await, 200);
     let second_tab = b.refresh(&original.refresh).await;
-    assert_eq!(second_tab.status(), 200, "{store}: within the interval on B");
+    assert_eq!(
+        second_tab.status(),
+        200,
+        "{store}: within the interval on B"
+    );
     let second_tab = Session::from_token_response(second_tab).await;
     assert_eq!(
         second_tab.refresh, rotated.refresh,

@@ -15,8 +15,8 @@ mod oidc_browser;
 mod support;
 
 use auth_core::oidc::external_username;
-use oidc_browser::{assert_refused, query, setup, setup_plain_oauth2, with_query};
-use support::{Session, claims, set_cookie};
+use oidc_browser::{assert_refused, query, setup, setup_plain_oauth2, setup_with, with_query};
+use support::{Session, claims, service_url, set_cookie};
 
 #[tokio::test]
 async fn a_provider_login_links_one_account_per_identity() {
@@ -207,4 +207,54 @@ async fn a_plain_oauth2_provider_logs_in_through_the_applications_user_info() {
         "invalid_request",
     )
     .await;
+}
+
+/// Login states of `/auth/oidc/*` in the PostgreSQL store.
+async fn login_rows(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM auth.auth_codes WHERE key LIKE 'oidc-login:%') \
+              + (SELECT count(*) FROM auth.auth_one_time WHERE key LIKE 'oidc-login:%')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Starting a login is anonymous and free: it must not write anything a
+/// flood of starts could pile up. Only a completed login leaves a mark.
+#[tokio::test]
+async fn starting_logins_stores_nothing() {
+    let Some(url) = service_url("DATABASE_URL", "the OIDC login-state test") else {
+        return;
+    };
+    let Some(setup) = setup_with("test-client", &[("AUTH_DEMO_STORE", url.as_str())]).await else {
+        return;
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let before = login_rows(&pool).await;
+    for _ in 0..200 {
+        let started = setup
+            .http
+            .get(setup.url("/auth/oidc/login"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), 302);
+    }
+    assert_eq!(
+        login_rows(&pool).await,
+        before,
+        "200 started logins stored nothing"
+    );
+    let session = setup.login_as("alice").await;
+    assert_eq!(setup.me(&session).await["amr"][0], "fed");
+    assert_eq!(
+        login_rows(&pool).await,
+        before + 1,
+        "a completed login marks its state used"
+    );
 }

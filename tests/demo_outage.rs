@@ -160,11 +160,14 @@ async fn a_store_unreachable_at_start_stops_the_app_with_one_line() {
     }
 }
 
-/// A user signed in before the outage, whose username `/api/me` has shown.
+/// A user signed in before the outage, whose username `/api/me` has shown,
+/// and another whose `/api/me` this instance never answered.
 #[derive(Clone)]
 struct Before {
     username: String,
     session: Session,
+    unseen_username: String,
+    unseen: Session,
 }
 
 async fn signed_in(demo: &Demo) -> Before {
@@ -173,7 +176,15 @@ async fn signed_in(demo: &Demo) -> Before {
     let session = demo.login(&username, PASSWORD).await;
     let me = demo.get_bearer("/api/me", &session.access).await;
     assert_eq!(me.status(), 200);
-    Before { username, session }
+    let unseen_username = unique("unseen");
+    demo.register(&unseen_username, PASSWORD).await;
+    let unseen = demo.login(&unseen_username, PASSWORD).await;
+    Before {
+        username,
+        session,
+        unseen_username,
+        unseen,
+    }
 }
 
 /// The load while the store is away: every round reads `/api/me`, refreshes
@@ -230,6 +241,17 @@ async fn one_round(http: &reqwest::Client, base: &str, before: &Before) {
     assert_eq!(me.status(), 200, "/api/me answers from the local view");
     let me: serde_json::Value = me.json().await.unwrap();
     assert_eq!(me["username"], before.username.as_str());
+    // Any valid token, not only users this instance has seen: the username
+    // travels in the token.
+    let unseen = http
+        .get(format!("{base}/api/me"))
+        .bearer_auth(&before.unseen.access)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unseen.status(), 200, "/api/me for a user never seen here");
+    let unseen: serde_json::Value = unseen.json().await.unwrap();
+    assert_eq!(unseen["username"], before.unseen_username.as_str());
     for (route, response) in [("/auth/refresh", refresh), ("/auth/login", login)] {
         unavailable(route, response.expect("request"), "application/json").await;
     }

@@ -59,7 +59,11 @@ async fn quickstart_serves_me_with_the_printed_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(mfa.status(), 401, "RFC 9470 §3: step up by authenticating again");
+    assert_eq!(
+        mfa.status(),
+        401,
+        "RFC 9470 §3: step up by authenticating again"
+    );
     let admin = client
         .get(app.url("/admin"))
         .bearer_auth(&token)

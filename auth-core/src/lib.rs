@@ -37,10 +37,10 @@ pub mod mfa;
 pub mod oidc;
 pub mod password;
 mod random;
-mod sealing;
 #[cfg(feature = "remote-jwks")]
 pub mod remote;
 pub mod revocation;
+mod sealing;
 pub mod store;
 mod time;
 pub mod token;

@@ -140,12 +140,22 @@ impl ServerSecret {
     }
 
     /// Seals `plaintext` under this secret's subkey for `purpose`, bound to `aad`.
-    pub(crate) fn seal(&self, purpose: &str, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn seal(
+        &self,
+        purpose: &str,
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         seal(&self.subkey(purpose), aad, plaintext)
     }
 
     /// Opens what [`seal`](Self::seal) made with the same `purpose` and `aad`.
-    pub(crate) fn open(&self, purpose: &str, aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    pub(crate) fn open(
+        &self,
+        purpose: &str,
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Option<Zeroizing<Vec<u8>>> {
         open(&self.subkey(purpose), aad, sealed)
     }
 
@@ -157,7 +167,10 @@ impl ServerSecret {
 /// A 256-bit key derived from `material` for `purpose` (HMAC-SHA256 keyed
 /// with the material, over the purpose label).
 pub(crate) fn derive_key(material: &[u8], purpose: &str) -> Zeroizing<[u8; 32]> {
-    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, material), purpose.as_bytes());
+    let tag = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA256, material),
+        purpose.as_bytes(),
+    );
     let mut key = Zeroizing::new([0u8; 32]);
     key.copy_from_slice(tag.as_ref());
     key
@@ -171,8 +184,12 @@ pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u
     let mut sealed = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
     sealed.extend_from_slice(&nonce);
     let mut body = plaintext.to_vec();
-    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
-        .map_err(|_| Error::Random)?;
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
+        &mut body,
+    )
+    .map_err(|_| Error::Random)?;
     sealed.extend_from_slice(&body);
     Ok(sealed)
 }
@@ -184,7 +201,10 @@ pub(crate) fn open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Zeroizin
     let (nonce, body) = sealed.split_at_checked(NONCE_LEN)?;
     let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
     let mut body = Zeroizing::new(body.to_vec());
-    let plaintext_len = key.open_in_place(nonce, Aad::from(aad), &mut body).ok()?.len();
+    let plaintext_len = key
+        .open_in_place(nonce, Aad::from(aad), &mut body)
+        .ok()?
+        .len();
     body.truncate(plaintext_len);
     Some(body)
 }
@@ -204,7 +224,10 @@ fn read(path: &Path) -> Result<Option<ServerSecret>, Error> {
 fn file_error(path: &Path, kind: io::ErrorKind) -> Error {
     Error::KeyFile {
         path: PathBuf::from(path),
-        source: io::Error::new(kind, "not a server secret file (PEM \"AUTH SERVER SECRET\", 32 bytes)"),
+        source: io::Error::new(
+            kind,
+            "not a server secret file (PEM \"AUTH SERVER SECRET\", 32 bytes)",
+        ),
     }
 }
 
@@ -215,15 +238,29 @@ mod tests {
     #[test]
     fn sealed_data_opens_only_with_its_key_and_binding() {
         let secret = ServerSecret::generate().unwrap();
-        let sealed = secret.seal("totp", b"user-1", b"twenty bytes secret!").unwrap();
+        let sealed = secret
+            .seal("totp", b"user-1", b"twenty bytes secret!")
+            .unwrap();
         assert_eq!(
-            secret.open("totp", b"user-1", &sealed).as_deref().map(Vec::as_slice),
+            secret
+                .open("totp", b"user-1", &sealed)
+                .as_deref()
+                .map(Vec::as_slice),
             Some(&b"twenty bytes secret!"[..])
         );
-        assert!(secret.open("totp", b"user-2", &sealed).is_none(), "bound to the user");
-        assert!(secret.open("other", b"user-1", &sealed).is_none(), "bound to the purpose");
+        assert!(
+            secret.open("totp", b"user-2", &sealed).is_none(),
+            "bound to the user"
+        );
+        assert!(
+            secret.open("other", b"user-1", &sealed).is_none(),
+            "bound to the purpose"
+        );
         let other = ServerSecret::generate().unwrap();
-        assert!(other.open("totp", b"user-1", &sealed).is_none(), "bound to the key");
+        assert!(
+            other.open("totp", b"user-1", &sealed).is_none(),
+            "bound to the key"
+        );
         let mut tampered = sealed.clone();
         if let Some(last) = tampered.last_mut() {
             *last ^= 1;
@@ -236,10 +273,19 @@ mod tests {
     #[test]
     fn macs_separate_purposes_and_parts() {
         let secret = ServerSecret::generate().unwrap();
-        assert_eq!(secret.mac("a", &[b"x", b"y"]), secret.mac("a", &[b"x", b"y"]));
-        assert_ne!(secret.mac("a", &[b"x", b"y"]), secret.mac("b", &[b"x", b"y"]));
+        assert_eq!(
+            secret.mac("a", &[b"x", b"y"]),
+            secret.mac("a", &[b"x", b"y"])
+        );
+        assert_ne!(
+            secret.mac("a", &[b"x", b"y"]),
+            secret.mac("b", &[b"x", b"y"])
+        );
         assert_ne!(secret.mac("a", &[b"xy"]), secret.mac("a", &[b"x", b"y"]));
-        assert_ne!(secret.mac("a", &[b"x", b"y"]), ServerSecret::generate().unwrap().mac("a", &[b"x", b"y"]));
+        assert_ne!(
+            secret.mac("a", &[b"x", b"y"]),
+            ServerSecret::generate().unwrap().mac("a", &[b"x", b"y"])
+        );
     }
 
     #[test]
@@ -247,7 +293,10 @@ mod tests {
         assert!(ServerSecret::from_bytes(&[7; 31]).is_err());
         let secret = ServerSecret::from_bytes(&[7; 32]).unwrap();
         assert_eq!(format!("{secret:?}"), "ServerSecret(..)");
-        assert_eq!(ServerSecret::from_bytes(&[7; 40]).unwrap(), ServerSecret::from_bytes(&[7; 40]).unwrap());
+        assert_eq!(
+            ServerSecret::from_bytes(&[7; 40]).unwrap(),
+            ServerSecret::from_bytes(&[7; 40]).unwrap()
+        );
     }
 
     #[test]
@@ -261,8 +310,14 @@ mod tests {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(secrets.windows(2).all(|w| w[0] == w[1]));
-        assert_eq!(ServerSecret::load_or_generate_dir(&folder).unwrap(), secrets[0]);
+        assert_eq!(
+            ServerSecret::load_or_generate_dir(&folder).unwrap(),
+            secrets[0]
+        );
         std::fs::write(folder.join(SERVER_SECRET_FILE), "garbage").unwrap();
-        assert!(ServerSecret::load_or_generate_dir(&folder).is_err(), "a damaged file is an error, never replaced");
+        assert!(
+            ServerSecret::load_or_generate_dir(&folder).is_err(),
+            "a damaged file is an error, never replaced"
+        );
     }
 }

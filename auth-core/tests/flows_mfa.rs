@@ -76,7 +76,10 @@ async fn confirmation_needs_a_right_code_and_gives_ten_recovery_codes() {
     let (auth, store) = authenticator(FlowConfig::default()).await;
     let user = auth.register("ada", PASSWORD, None).await.unwrap();
     // Nothing to confirm before enrolment.
-    assert_invalid_code(auth.confirm_totp(&user.id, "123456", None).await, "not enrolled");
+    assert_invalid_code(
+        auth.confirm_totp(&user.id, "123456", None).await,
+        "not enrolled",
+    );
 
     let enrollment = auth.enroll_totp(&user.id).await.unwrap();
     let secret = TotpSecret::from_base32(&enrollment.secret_base32).unwrap();
@@ -410,8 +413,13 @@ async fn configured_totp_settings_are_honoured() {
     let time = time_with_step_margin(5).await;
     // A six-digit code is not an eight-digit code.
     let short = code(time - 30)[2..].to_owned();
-    assert_invalid_code(auth.confirm_totp(&user.id, &short, None).await, "six digits");
-    auth.confirm_totp(&user.id, &code(time - 30), None).await.unwrap();
+    assert_invalid_code(
+        auth.confirm_totp(&user.id, &short, None).await,
+        "six digits",
+    );
+    auth.confirm_totp(&user.id, &code(time - 30), None)
+        .await
+        .unwrap();
     let challenge = login_mfa(&auth, "ada").await;
     let tokens = auth
         .verify_mfa(&challenge.mfa_token, &code(time), None)

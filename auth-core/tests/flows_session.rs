@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use auth_core::flow::{API_KEY_PREFIX, FlowConfig, api_key_hash};
-use auth_core::store::{ApiKeyView, MemoryStore};
+use auth_core::store::{ApiKeyView, MemoryStore, RevocationStore};
 use auth_core::{Authenticator, Error, TokenRejection};
 use common::{PASSWORD, authenticator, authenticator_with, keys, login, register_and_login};
 
@@ -67,7 +67,10 @@ async fn reuse_of_a_retired_refresh_token_revokes_the_family() {
     // Another session of the same user, which must survive.
     let other = login(&auth, "ada").await;
 
-    assert_invalid_grant(auth.refresh(first.refresh.expose(), None).await, "reused token");
+    assert_invalid_grant(
+        auth.refresh(first.refresh.expose(), None).await,
+        "reused token",
+    );
 
     assert_invalid_grant(
         auth.refresh(third.refresh.expose(), None).await,
@@ -118,7 +121,38 @@ async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
         }
     }
     assert!(successes <= 1, "{successes} concurrent refreshes succeeded");
-    assert_invalid_grant(auth.refresh(&refresh, None).await, "the raced token afterwards");
+    assert_invalid_grant(
+        auth.refresh(&refresh, None).await,
+        "the raced token afterwards",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_refreshes_within_the_reuse_interval_share_one_successor() {
+    let (auth, _store) = authenticator(FlowConfig::default()).await;
+    let (_user, tokens) = register_and_login(&auth, "ada").await;
+    let refresh = tokens.refresh.expose().to_owned();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (auth, refresh) = (auth.clone(), refresh.clone());
+            tokio::spawn(async move { auth.refresh(&refresh, None).await })
+        })
+        .collect();
+    let mut successors = std::collections::HashSet::new();
+    for task in tasks {
+        let pair = task.await.unwrap().unwrap();
+        assert!(auth.verifier().verify(&pair.access.access_token).is_ok());
+        successors.insert(pair.refresh.expose().to_owned());
+    }
+    assert_eq!(successors.len(), 1, "one successor for every tab");
+    let successor = successors.into_iter().next().unwrap();
+    // The successor rotates on; then its parent is reuse.
+    let next = auth.refresh(&successor, None).await.unwrap();
+    assert_invalid_grant(
+        auth.refresh(&refresh, None).await,
+        "the parent after the successor rotated",
+    );
+    assert_revoked(&auth, &next.access.access_token, "reuse revokes the family");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -152,7 +186,10 @@ async fn garbage_and_expired_refresh_tokens_are_invalid_grants() {
     let (auth, _store) = authenticator(FlowConfig::default().refresh_ttl(Duration::ZERO)).await;
     let (_user, tokens) = register_and_login(&auth, "ada").await;
     assert_eq!(tokens.refresh_expires_in, 0);
-    assert_invalid_grant(auth.refresh(tokens.refresh.expose(), None).await, "expired token");
+    assert_invalid_grant(
+        auth.refresh(tokens.refresh.expose(), None).await,
+        "expired token",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,6 +209,37 @@ async fn logout_revokes_the_access_token_and_the_session() {
     // The user's other session is not touched.
     assert!(auth.verifier().verify(&other.access.access_token).is_ok());
     auth.refresh(other.refresh.expose(), None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revocations_last_as_long_as_the_tokens_they_cover_could_verify() {
+    let (auth, store) = authenticator(FlowConfig::default()).await;
+    let (user, tokens) = register_and_login(&auth, "ada").await;
+    let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
+    auth.logout(&claims, None, None).await.unwrap();
+    // The verifier accepts a token until `exp` plus its leeway: the `jti`
+    // revocation must still be in force then.
+    let leeway = auth_core::token::MAX_LEEWAY.as_secs() as i64;
+    let in_force = store.active_revocations(claims.exp + leeway).await.unwrap();
+    assert!(
+        in_force.iter().any(|r| matches!(
+            r,
+            auth_core::store::Revocation::Token { jti, .. } if *jti == claims.jti
+        )),
+        "the jti revocation must outlive exp + leeway: {in_force:?}"
+    );
+    // A user cut-off covers any token issued before it, whose lifetime the
+    // verifier bounds by the access TTL.
+    auth.logout_all(&user.id, None).await.unwrap();
+    let horizon = common::now() + auth.issuer().ttl().as_secs() as i64 + leeway;
+    let in_force = store.active_revocations(horizon).await.unwrap();
+    assert!(
+        in_force.iter().any(|r| matches!(
+            r,
+            auth_core::store::Revocation::User { sub, .. } if *sub == user.id
+        )),
+        "the user cut-off must last the longest token lifetime plus leeway"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -212,10 +280,14 @@ async fn logout_by_refresh_token_revokes_its_session() {
     let (_user, tokens) = register_and_login(&auth, "ada").await;
     let other = login(&auth, "ada").await;
     // Unknown and malformed cookies are ignored.
-    auth.logout_refresh("not a refresh token", None).await.unwrap();
+    auth.logout_refresh("not a refresh token", None)
+        .await
+        .unwrap();
     auth.logout_refresh(&"A".repeat(43), None).await.unwrap();
 
-    auth.logout_refresh(tokens.refresh.expose(), None).await.unwrap();
+    auth.logout_refresh(tokens.refresh.expose(), None)
+        .await
+        .unwrap();
     assert_invalid_grant(
         auth.refresh(tokens.refresh.expose(), None).await,
         "logged-out session",
@@ -244,7 +316,10 @@ async fn logout_all_revokes_every_session_until_the_next_second() {
     ] {
         assert_revoked(&auth, &tokens.access.access_token, what);
     }
-    assert_invalid_grant(auth.refresh(first.refresh.expose(), None).await, "first session");
+    assert_invalid_grant(
+        auth.refresh(first.refresh.expose(), None).await,
+        "first session",
+    );
     assert_invalid_grant(
         auth.refresh(refreshed.refresh.expose(), None).await,
         "second session",
@@ -357,7 +432,9 @@ async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
     assert!(store.api_key(&hash).is_some());
 
     // The owner can, with effect at once; a second delete finds nothing.
-    auth.revoke_api_key(&ada.id, &created.id, None).await.unwrap();
+    auth.revoke_api_key(&ada.id, &created.id, None)
+        .await
+        .unwrap();
     assert!(store.api_key(&hash).is_none());
     let result = auth.revoke_api_key(&ada.id, &created.id, None).await;
     assert!(matches!(result, Err(Error::NotFound)), "{result:?}");

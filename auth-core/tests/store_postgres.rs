@@ -290,7 +290,13 @@ async fn everything_survives_a_reconnect() {
         assert_eq!(second.session(&live.sid).await.unwrap(), Some(live.clone()));
         assert_eq!(
             second
-                .rotate_refresh(&token, &successor(&token, hash("r-2")), at + 11, at + 3600, 10)
+                .rotate_refresh(
+                    &token,
+                    &successor(&token, hash("r-2")),
+                    at + 11,
+                    at + 3600,
+                    10
+                )
                 .await
                 .unwrap(),
             Rotation::Reused(live),

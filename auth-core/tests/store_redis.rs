@@ -20,7 +20,8 @@ use auth_core::Error;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
     ApiKey, ApiKeyStore, NewUser, OneTimeStore, PresentedRefresh, RedisStore, Revocation,
-    RevocationStore, Rotation, SecretHash, Session, SessionStore, ThrottleStore, UserStore, decode_revocation_message,
+    RevocationStore, Rotation, SecretHash, Session, SessionStore, ThrottleStore, UserStore,
+    decode_revocation_message,
 };
 use redis::AsyncCommands as _;
 use services::own_redis::OwnRedis;
@@ -420,7 +421,13 @@ async fn the_store_recovers_by_itself_when_redis_comes_back() {
     .await;
     let (session, token) = start_session(&store).await;
     let rotation = store
-        .rotate_refresh(&token, &successor(&token, hash("refresh")), now(), now() + 600, 10)
+        .rotate_refresh(
+            &token,
+            &successor(&token, hash("refresh")),
+            now(),
+            now() + 600,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(rotation, Rotation::Rotated(session));
@@ -445,7 +452,13 @@ async fn an_unresponsive_redis_times_out_instead_of_hanging() {
         assert_unavailable(
             "rotate_refresh",
             store
-                .rotate_refresh(&token, &successor(&token, hash("refresh")), now(), now() + 600, 10)
+                .rotate_refresh(
+                    &token,
+                    &successor(&token, hash("refresh")),
+                    now(),
+                    now() + 600,
+                    10,
+                )
                 .await,
         );
         assert_unavailable("use_once", store.use_once("k", now() + 60).await);

@@ -107,7 +107,7 @@ impl ApiError {
                 tracing::error!(error = %cause, "request failed");
             }
             Some(cause) if status == StatusCode::SERVICE_UNAVAILABLE => {
-                tracing::warn!(error = %cause, "request failed: store unavailable");
+                tracing::warn!(error = %cause, "request failed: temporarily unavailable");
             }
             Some(cause) => tracing::debug!(error = %cause, "request refused"),
             None => tracing::debug!(error = %self.error, "request refused"),

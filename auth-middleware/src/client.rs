@@ -69,7 +69,9 @@ mod tests {
             .body(())
             .unwrap_or_default()
             .into_parts();
-        let mapped: SocketAddr = "[::ffff:192.0.2.7]:4000".parse().unwrap_or_else(|_| unreachable!());
+        let mapped: SocketAddr = "[::ffff:192.0.2.7]:4000"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
         parts.extensions.insert(ConnectInfo(mapped));
         let client = Client::of(&parts);
         assert_eq!(client.ip(), "192.0.2.7".parse().ok());

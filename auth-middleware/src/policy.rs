@@ -171,7 +171,9 @@ impl<P: Policy, S: Send + Sync> FromRequestParts<S> for Guard<P> {
 fn auth_core_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 #[cfg(test)]
@@ -213,10 +215,7 @@ mod tests {
     #[test]
     fn recent_authentication_is_bounded_by_max_age() {
         let now = auth_core_now();
-        let at = |auth_time| Claims {
-            auth_time,
-            ..PLAIN
-        };
+        let at = |auth_time| Claims { auth_time, ..PLAIN };
         let recent = Requirement::RecentAuth(300);
         assert_eq!(recent.evaluate(&at(Some(now - 10))), Ok(()));
         assert_eq!(recent.evaluate(&at(Some(now + 5))), Ok(()), "skew ahead");

@@ -68,8 +68,7 @@ async fn missing_and_unknown_refresh_cookies_are_invalid_grant() {
 async fn reuse_revokes_the_whole_family() {
     // Strict rotation: with the default reuse interval an immediate second
     // use would get the same successor (see the concurrent-tabs test).
-    let app =
-        App::with_config(FlowConfig::default().refresh_reuse_interval(Duration::ZERO)).await;
+    let app = App::with_config(FlowConfig::default().refresh_reuse_interval(Duration::ZERO)).await;
     let session = app.session("ada").await;
     let rotated = refresh(&app, &[("cookie", &session.refresh_cookie())]).await;
     rotated.assert_tokens();

@@ -121,6 +121,11 @@ pub(crate) fn browser() -> reqwest::Client {
 }
 
 pub(crate) async fn setup(client_id: &str) -> Option<Setup> {
+    setup_with(client_id, &[]).await
+}
+
+/// [`setup`], the app started with `env` too.
+pub(crate) async fn setup_with(client_id: &str, env: &[(&str, &str)]) -> Option<Setup> {
     if !provider_available() {
         return None;
     }
@@ -130,14 +135,15 @@ pub(crate) async fn setup(client_id: &str) -> Option<Setup> {
     let origin = format!("http://127.0.0.1:{port}");
     let provider = Provider::start(&format!("{origin}/auth/oidc/callback")).await;
     let addr = format!("127.0.0.1:{port}");
-    let demo = Demo::start(&[
-        ("AUTH_DEMO_ADDR", &addr),
-        ("AUTH_DEMO_ISSUER", &origin),
-        ("AUTH_DEMO_OIDC_ISSUER", &provider.issuer),
+    let mut all = vec![
+        ("AUTH_DEMO_ADDR", addr.as_str()),
+        ("AUTH_DEMO_ISSUER", origin.as_str()),
+        ("AUTH_DEMO_OIDC_ISSUER", provider.issuer.as_str()),
         ("AUTH_DEMO_OIDC_CLIENT_ID", client_id),
         ("AUTH_DEMO_OIDC_CLIENT_SECRET", "test-secret"),
-    ])
-    .await;
+    ];
+    all.extend_from_slice(env);
+    let demo = Demo::start(&all).await;
     Some(Setup {
         base: demo.url(""),
         http: demo.http.clone(),

@@ -4,7 +4,9 @@
 // Test support: a failed step is a failed test, so panicking on it is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::net::IpAddr;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -17,20 +19,50 @@ pub(crate) struct App {
     pub(crate) base: String,
     /// Lines the app printed on stdout before it was ready.
     pub(crate) banner: Vec<String>,
+    /// What the app wrote on stderr, when it was started capturing it.
+    pub(crate) stderr: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 impl App {
     /// Starts `binary` with `env`, waits until it prints `marker` followed by
-    /// its address (`http://127.0.0.1:PORT`) on stdout, and returns it.
+    /// its address (`http://127.0.0.1:PORT`, or `http://[::]:PORT` for an app
+    /// listening on every address, reached through 127.0.0.1) on stdout, and
+    /// returns it.
     pub(crate) async fn start(binary: &str, env: &[(&str, &str)], marker: &str) -> App {
+        App::start_with(binary, env, marker, false).await
+    }
+
+    /// [`App::start`], keeping what the app writes on stderr in
+    /// [`App::stderr`] when `capture_stderr`.
+    pub(crate) async fn start_with(
+        binary: &str,
+        env: &[(&str, &str)],
+        marker: &str,
+        capture_stderr: bool,
+    ) -> App {
         let mut command = Command::new(binary);
         command
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .kill_on_drop(true);
         let mut child = command.spawn().expect("the example binary starts");
+        let stderr = child.stderr.take().map(|pipe| {
+            let lines = Arc::new(Mutex::new(Vec::new()));
+            let kept = Arc::clone(&lines);
+            tokio::spawn(async move {
+                let mut pipe = BufReader::new(pipe).lines();
+                while let Ok(Some(line)) = pipe.next_line().await {
+                    kept.lock().unwrap().push(line);
+                }
+            });
+            lines
+        });
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
         let mut banner = Vec::new();
@@ -47,6 +79,9 @@ impl App {
                     if url.starts_with("http://127.0.0.1:") {
                         return url.trim_end_matches('/').to_owned();
                     }
+                    if let Some(port) = url.strip_prefix("http://[::]:") {
+                        return format!("http://127.0.0.1:{}", port.trim_end_matches('/'));
+                    }
                 }
             }
         })
@@ -58,6 +93,7 @@ impl App {
             child,
             base,
             banner,
+            stderr,
         }
     }
 
@@ -96,23 +132,27 @@ impl Demo {
     /// registrations a test makes from the one address 127.0.0.1; a test of
     /// the registration limit sets its own).
     pub(crate) async fn start(env: &[(&str, &str)]) -> Demo {
+        Demo::start_with(env, false).await
+    }
+
+    async fn start_with(env: &[(&str, &str)], capture_stderr: bool) -> Demo {
         let mut all: Vec<(&str, &str)> = vec![
             ("AUTH_DEMO_ADDR", "127.0.0.1:0"),
             ("RUST_LOG", "warn"),
             ("AUTH_DEMO_REGISTRATIONS_PER_HOUR", "100000"),
         ];
         all.extend_from_slice(env);
-        let app = App::start(
+        let app = App::start_with(
             env!("CARGO_BIN_EXE_auth-demo"),
             &all,
             "auth-demo listening on",
+            capture_stderr,
         )
         .await;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Demo { app, http }
+        Demo {
+            app,
+            http: client(None),
+        }
     }
 
     /// `base` + `path`.
@@ -123,6 +163,27 @@ impl Demo {
     /// Stops the process and waits until it has exited.
     pub(crate) async fn stop(self) {
         self.app.stop().await;
+    }
+
+    /// [`Demo::start`], keeping what the app logs on stderr (see
+    /// [`Demo::logs`]).
+    pub(crate) async fn start_logging(env: &[(&str, &str)]) -> Demo {
+        Demo::start_with(env, true).await
+    }
+
+    /// The lines the app has logged so far ([`Demo::start_logging`] only).
+    pub(crate) fn logs(&self) -> Vec<String> {
+        self.app
+            .stderr
+            .as_ref()
+            .map(|lines| lines.lock().unwrap().clone())
+            .unwrap_or_default()
+    }
+
+    /// A client whose connections come from `ip`, one of the loopback
+    /// addresses (the app sees it as the client's address).
+    pub(crate) fn client_from(&self, ip: IpAddr) -> reqwest::Client {
+        client(Some(ip))
     }
 
     /// Runs `auth-demo` with `env` (on top of `AUTH_DEMO_ADDR=127.0.0.1:0`)
@@ -260,6 +321,36 @@ impl Session {
             refresh: cookie_value(&refresh).to_owned(),
             body,
         }
+    }
+}
+
+/// A client that follows no redirect, connecting from `local` when given.
+fn client(local: Option<IpAddr>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(local)
+        .build()
+        .expect("client")
+}
+
+/// A loopback address of its own for one test (127.x.y.z, never 127.0.0.1):
+/// per-address limits in a shared store then never meet another test's, or
+/// an earlier run's.
+pub(crate) fn own_loopback_address() -> IpAddr {
+    let mut bytes = [0u8; 3];
+    getrandom_bytes(&mut bytes);
+    let [a, b, c] = bytes;
+    IpAddr::V4(std::net::Ipv4Addr::new(127, a.max(1), b, c.clamp(2, 254)))
+}
+
+/// Random bytes from the OS (via the standard library's hasher seeds, so
+/// the tests need no extra crate).
+fn getrandom_bytes(out: &mut [u8]) {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    for byte in out {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u8(0);
+        *byte = hasher.finish().to_le_bytes()[0];
     }
 }
 

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
 use crate::mfa::Totp;
-use crate::{Error, ServerSecret};
 use crate::password::{PasswordHasher, PasswordPolicy};
 use crate::store::{ApiKeyIndex, Store};
 use crate::token::TokenIssuer;
+use crate::{Error, ServerSecret};
 
 /// Builds an [`Authenticator`]; see [`Authenticator::builder`].
 #[must_use]

@@ -126,9 +126,15 @@ mod tests {
     fn user_agents_are_bounded_and_clean() {
         let long = "x".repeat(10_000);
         let client = ClientInfo::unknown().with_user_agent(&long);
-        assert_eq!(client.user_agent().map(str::len), Some(MAX_USER_AGENT_CHARS));
+        assert_eq!(
+            client.user_agent().map(str::len),
+            Some(MAX_USER_AGENT_CHARS)
+        );
         let client = ClientInfo::unknown().with_user_agent("a\r\nb\u{0}c");
         assert_eq!(client.user_agent(), Some("abc"));
-        assert_eq!(ClientInfo::unknown().with_user_agent("\n").user_agent(), None);
+        assert_eq!(
+            ClientInfo::unknown().with_user_agent("\n").user_agent(),
+            None
+        );
     }
 }

@@ -98,7 +98,13 @@ impl Authenticator {
             };
             inner
                 .totp
-                .verify_once(&*inner.store, &user.id, secret.as_bytes(), code, crate::time::now())
+                .verify_once(
+                    &*inner.store,
+                    &user.id,
+                    secret.as_bytes(),
+                    code,
+                    crate::time::now(),
+                )
                 .await?
                 .then_some(Factor::Totp)
         } else {

@@ -62,10 +62,7 @@ pub(super) fn parse(secret: &ServerSecret, token: &str) -> Option<PresentedRefre
     let (body, mac) = token.rsplit_once('.')?;
     let expected = secret.mac(MAC_PURPOSE, &[body.as_bytes()]);
     let presented = URL_SAFE_NO_PAD.decode(mac).ok()?;
-    let authentic: bool = expected
-        .get(..MAC_LEN)?
-        .ct_eq(presented.as_slice())
-        .into();
+    let authentic: bool = expected.get(..MAC_LEN)?.ct_eq(presented.as_slice()).into();
     if !authentic {
         return None;
     }
@@ -142,10 +139,22 @@ mod tests {
         assert_eq!(presented.hash, hash);
 
         let other = ServerSecret::generate().unwrap();
-        assert!(parse(&other, token.expose()).is_none(), "another server's secret");
+        assert!(
+            parse(&other, token.expose()).is_none(),
+            "another server's secret"
+        );
         let forged = token.expose().replacen(".7.", ".6.", 1);
-        assert!(parse(&secret, &forged).is_none(), "an older generation cannot be forged");
-        for bad in ["", "rt1", "a.b.c.d.e.f", &"x".repeat(10_000), "rt1.s.1.2.x.!!"] {
+        assert!(
+            parse(&secret, &forged).is_none(),
+            "an older generation cannot be forged"
+        );
+        for bad in [
+            "",
+            "rt1",
+            "a.b.c.d.e.f",
+            &"x".repeat(10_000),
+            "rt1.s.1.2.x.!!",
+        ] {
             assert!(parse(&secret, bad).is_none(), "{bad:?}");
         }
     }
@@ -161,6 +170,10 @@ mod tests {
         assert_eq!(opened.expose(), child.expose());
         let (stranger, _) = issue(&secret, "sid-1", 0, 1_900_000_000).unwrap();
         assert!(open_successor(stranger.expose(), &presented, &sealed).is_none());
-        assert!(!sealed.windows(16).any(|w| child.expose().as_bytes().windows(16).any(|c| c == w)));
+        assert!(
+            !sealed
+                .windows(16)
+                .any(|w| child.expose().as_bytes().windows(16).any(|c| c == w))
+        );
     }
 }

@@ -124,7 +124,11 @@ impl Authenticator {
 
     /// The tokens of a refreshed session, with `refresh` as its refresh token;
     /// a session whose user is gone is ended instead.
-    async fn refreshed(&self, session: &Session, refresh: RefreshToken) -> Result<TokenPair, Error> {
+    async fn refreshed(
+        &self,
+        session: &Session,
+        refresh: RefreshToken,
+    ) -> Result<TokenPair, Error> {
         let Some(user) = self.inner.store.user_by_id(&session.user_id).await? else {
             self.revoke_session(&session.sid).await?;
             return Err(Error::InvalidGrant);
@@ -179,7 +183,11 @@ impl Authenticator {
 
     /// Logs `user_id` out everywhere: every session and every access token
     /// issued up to this second. A new login works again from the next second.
-    pub async fn logout_all(&self, user_id: &str, client: impl Into<ClientInfo>) -> Result<(), Error> {
+    pub async fn logout_all(
+        &self,
+        user_id: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<(), Error> {
         let client = client.into();
         let sessions = self.inner.store.revoke_user_sessions(user_id).await?;
         self.revoke(Revocation::User {

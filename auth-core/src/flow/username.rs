@@ -50,7 +50,10 @@ mod tests {
             assert_eq!(canonical(name).unwrap(), "alice", "{name:?}");
         }
         // NFC: a decomposed é is the precomposed one.
-        assert_eq!(canonical("Jose\u{301}").unwrap(), canonical("José").unwrap());
+        assert_eq!(
+            canonical("Jose\u{301}").unwrap(),
+            canonical("José").unwrap()
+        );
         assert_eq!(canonical("Σοφία").unwrap(), "σοφία");
     }
 

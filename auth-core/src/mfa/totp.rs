@@ -8,8 +8,8 @@ use totp_rs::{Algorithm, Builder, Secret};
 use zeroize::Zeroizing;
 
 use super::enrollment::{TotpEnrollment, percent_encode, qr_svg};
-use crate::{Error, ServerSecret};
 use crate::store::{OneTimeStore, TotpState};
+use crate::{Error, ServerSecret};
 
 /// RFC 4226 §4 asks for at least 128 bits of shared secret and recommends 160.
 const SECRET_LEN: usize = 20;

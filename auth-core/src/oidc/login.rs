@@ -464,9 +464,16 @@ mod tests {
     fn login_cookies_carry_their_expiry() {
         let now = 1_800_000_000;
         let secret = random_b64(32).unwrap();
-        assert_eq!(unexpired(&format!("{secret}.{}", now + 600), now), Some(now + 600));
+        assert_eq!(
+            unexpired(&format!("{secret}.{}", now + 600), now),
+            Some(now + 600)
+        );
         assert_eq!(unexpired(&format!("{secret}.{now}"), now), None, "expired");
-        assert_eq!(unexpired(&format!("{secret}.{}", now + 601), now), None, "too far ahead");
+        assert_eq!(
+            unexpired(&format!("{secret}.{}", now + 601), now),
+            None,
+            "too far ahead"
+        );
         assert_eq!(unexpired(&format!("short.{}", now + 60), now), None);
         assert_eq!(unexpired(&format!("{secret}.+60"), now), None);
         assert_eq!(unexpired(&secret, now), None);

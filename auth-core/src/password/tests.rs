@@ -255,7 +255,11 @@ async fn past_the_queue_a_caller_is_refused_at_once_and_the_bound_holds_under_a_
         s.waiting == QUEUE && s.refused == 100 - QUEUE as u64
     })
     .await;
-    assert_eq!(hasher.pool_stats().waiting, QUEUE, "never more than the queue");
+    assert_eq!(
+        hasher.pool_stats().waiting,
+        QUEUE,
+        "never more than the queue"
+    );
 
     gate.open();
     guarded(blocker).await.unwrap().unwrap();

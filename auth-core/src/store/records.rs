@@ -304,3 +304,44 @@ pub struct ApiKey {
     /// Creation time.
     pub created_at: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_of_records_holds_no_secret() {
+        let user = User {
+            id: "u1".into(),
+            username: "ada".into(),
+            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into()),
+            roles: vec!["admin".into()],
+            totp: Some(TotpState {
+                secret: Zeroizing::new(b"sealed-totp-secret".to_vec()),
+                confirmed: true,
+            }),
+            recovery_codes: vec![SecretHash([7; 32])],
+            created_at: 1,
+        };
+        let debug = format!("{user:?}");
+        assert!(
+            debug.contains("ada") && debug.contains("has_password: true"),
+            "{debug}"
+        );
+        for secret in ["argon2id", "c2FsdHNhbHQ", "sealed-totp-secret", "0707"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        let new = NewUser {
+            username: "ada".into(),
+            password_hash: user.password_hash.clone(),
+            roles: Vec::new(),
+        };
+        assert!(!format!("{new:?}").contains("argon2id"));
+        let next = NextRefresh {
+            generation: 3,
+            hash: SecretHash([1; 32]),
+            sealed: b"sealed-successor".to_vec(),
+        };
+        assert!(!format!("{next:?}").contains("sealed-successor"));
+    }
+}

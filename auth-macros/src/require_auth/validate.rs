@@ -192,11 +192,17 @@ fn seconds(value: &Expr, errors: &mut Errors) -> Option<LitInt> {
         }
         Ok(_) if literal.suffix().is_empty() || literal.suffix() == "u64" => Some(literal.clone()),
         Ok(_) => {
-            errors.push_spanned(literal, "`max_age` is a plain number of seconds, without a suffix");
+            errors.push_spanned(
+                literal,
+                "`max_age` is a plain number of seconds, without a suffix",
+            );
             None
         }
         Err(_) => {
-            errors.push_spanned(literal, "`max_age` must be a number of seconds that fits a u64");
+            errors.push_spanned(
+                literal,
+                "`max_age` must be a number of seconds that fits a u64",
+            );
             None
         }
     }

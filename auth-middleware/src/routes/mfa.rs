@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Routes;
 use super::reply::{Reply, json, tokens};
-use crate::client::Client;
 use crate::api_error::ApiError;
+use crate::client::Client;
 use crate::error::AuthError;
 use crate::json::JsonBody;
 use crate::user::AuthUser;

@@ -24,8 +24,14 @@ pub async fn api_keys_create_look_up_revoke<S: Store>(store: Arc<S>) {
     let owner = unique("owner");
     let key = new_key(&owner);
     let other = new_key(&owner);
-    store.create_api_key(&key, LIMIT).await.must("create_api_key");
-    store.create_api_key(&other, LIMIT).await.must("create_api_key");
+    store
+        .create_api_key(&key, LIMIT)
+        .await
+        .must("create_api_key");
+    store
+        .create_api_key(&other, LIMIT)
+        .await
+        .must("create_api_key");
     let found = store
         .api_key_by_hash(&key.hash)
         .await
@@ -106,7 +112,10 @@ pub async fn api_key_view_follows_the_store<S: Store + ApiKeyView>(store: Arc<S>
         store.api_key(&key.hash).is_none(),
         "the view must not know a key before it is created"
     );
-    store.create_api_key(&key, LIMIT).await.must("create_api_key");
+    store
+        .create_api_key(&key, LIMIT)
+        .await
+        .must("create_api_key");
     assert_eq!(
         store.api_key(&key.hash),
         Some(key.clone()),
@@ -131,7 +140,10 @@ pub async fn api_keys_are_listed<S: Store>(store: Arc<S>) {
     let deleted = new_key(&owner);
     let someone_elses = new_key(&unique("owner"));
     for key in [&kept, &deleted, &someone_elses] {
-        store.create_api_key(key, LIMIT).await.must("create_api_key");
+        store
+            .create_api_key(key, LIMIT)
+            .await
+            .must("create_api_key");
     }
     assert!(
         store
@@ -164,7 +176,10 @@ pub async fn api_keys_are_limited_per_user<S: Store>(store: Arc<S>) {
     let mut made = Vec::new();
     for _ in 0..SMALL {
         let key = new_key(&owner);
-        store.create_api_key(&key, SMALL).await.must("create_api_key");
+        store
+            .create_api_key(&key, SMALL)
+            .await
+            .must("create_api_key");
         made.push(key);
     }
     let refused = new_key(&owner);

@@ -272,7 +272,10 @@ pub async fn throttle_reserves_up_to_the_limit<S: Store>(store: Arc<S>) {
     let key = unique("throttle");
     for expected in 1..=3u32 {
         assert_eq!(
-            store.reserve_attempt(&key, at, 60, 3).await.must("reserve_attempt"),
+            store
+                .reserve_attempt(&key, at, 60, 3)
+                .await
+                .must("reserve_attempt"),
             Attempt::Reserved(Failures {
                 count: expected,
                 window_ends: at + 60
@@ -281,7 +284,10 @@ pub async fn throttle_reserves_up_to_the_limit<S: Store>(store: Arc<S>) {
         );
     }
     assert_eq!(
-        store.reserve_attempt(&key, at + 1, 60, 3).await.must("reserve_attempt"),
+        store
+            .reserve_attempt(&key, at + 1, 60, 3)
+            .await
+            .must("reserve_attempt"),
         Attempt::Refused(Failures {
             count: 3,
             window_ends: at + 60
@@ -289,14 +295,20 @@ pub async fn throttle_reserves_up_to_the_limit<S: Store>(store: Arc<S>) {
         "a reservation at the limit must be refused and counted nowhere"
     );
     assert_eq!(store.failures(&key, at + 1).await.must("failures").count, 3);
-    store.release_attempt(&key, at + 2).await.must("release_attempt");
+    store
+        .release_attempt(&key, at + 2)
+        .await
+        .must("release_attempt");
     assert_eq!(
         store.failures(&key, at + 2).await.must("failures").count,
         2,
         "a released reservation must give its place back"
     );
     assert!(matches!(
-        store.reserve_attempt(&key, at + 2, 60, 3).await.must("reserve_attempt"),
+        store
+            .reserve_attempt(&key, at + 2, 60, 3)
+            .await
+            .must("reserve_attempt"),
         Attempt::Reserved(Failures { count: 3, .. })
     ));
     assert!(
@@ -308,15 +320,24 @@ pub async fn throttle_reserves_up_to_the_limit<S: Store>(store: Arc<S>) {
     );
     assert!(
         matches!(
-            store.reserve_attempt(&unique("throttle"), at, 60, 0).await.must("reserve_attempt"),
+            store
+                .reserve_attempt(&unique("throttle"), at, 60, 0)
+                .await
+                .must("reserve_attempt"),
             Attempt::Refused(Failures { count: 0, .. })
         ),
         "a limit of zero must refuse everything"
     );
 
     let once = unique("throttle");
-    store.reserve_attempt(&once, at, 60, 3).await.must("reserve_attempt");
-    store.release_attempt(&once, at).await.must("release_attempt");
+    store
+        .reserve_attempt(&once, at, 60, 3)
+        .await
+        .must("reserve_attempt");
+    store
+        .release_attempt(&once, at)
+        .await
+        .must("release_attempt");
     assert_eq!(
         store.failures(&once, at).await.must("failures"),
         Failures {

@@ -101,7 +101,13 @@ async fn present_at<S: SessionStore + ?Sized>(
     interval: i64,
 ) -> Rotation {
     store
-        .rotate_refresh(&token.presented(), &next.next(), at, next.expires_at, interval)
+        .rotate_refresh(
+            &token.presented(),
+            &next.next(),
+            at,
+            next.expires_at,
+            interval,
+        )
         .await
         .must("rotate_refresh")
 }
@@ -153,7 +159,11 @@ pub async fn rotation_chain<S: Store>(store: Arc<S>) {
         "session must find a rotated session"
     );
     assert!(
-        store.session(&unique("sid")).await.must("session").is_none(),
+        store
+            .session(&unique("sid"))
+            .await
+            .must("session")
+            .is_none(),
         "session of an unknown sid must be None"
     );
     let Some(current) = tokens.last().cloned() else {
@@ -268,7 +278,14 @@ pub async fn rotation_reuse_interval<S: Store>(store: Arc<S>) {
         "a repeated parent must leave its successor current"
     );
     assert_eq!(
-        present_at(&*store, &first, &first.successor(at + TTL), at + 2, INTERVAL).await,
+        present_at(
+            &*store,
+            &first,
+            &first.successor(at + TTL),
+            at + 2,
+            INTERVAL
+        )
+        .await,
         Rotation::Reused(session),
         "once the successor has been rotated, the parent is reuse"
     );
@@ -277,7 +294,14 @@ pub async fn rotation_reuse_interval<S: Store>(store: Arc<S>) {
     let second = first.successor(at + TTL);
     present_at(&*store, &first, &second, at, INTERVAL).await;
     assert_eq!(
-        present_at(&*store, &first, &first.successor(at + TTL), at + INTERVAL + 1, INTERVAL).await,
+        present_at(
+            &*store,
+            &first,
+            &first.successor(at + TTL),
+            at + INTERVAL + 1,
+            INTERVAL
+        )
+        .await,
         Rotation::Reused(late),
         "past the interval, the parent is reuse"
     );
@@ -434,7 +458,11 @@ pub async fn sessions_revoked_by_user<S: Store>(store: Arc<S>) {
 
 /// Checks the outcome of a strict race on one refresh token: exactly one
 /// rotation, the family revoked by the losers' reuse.
-async fn assert_one_rotation<S: Store>(store: &S, session: &Session, results: &[(Rotation, Token)]) {
+async fn assert_one_rotation<S: Store>(
+    store: &S,
+    session: &Session,
+    results: &[(Rotation, Token)],
+) {
     let winners: Vec<&Token> = results
         .iter()
         .filter(|(r, _)| matches!(r, Rotation::Rotated(_)))
@@ -475,7 +503,11 @@ async fn assert_one_rotation<S: Store>(store: &S, session: &Session, results: &[
 
 /// Checks the outcome of a race within the reuse interval: one rotation,
 /// every other presenter handed the winner's successor, the family alive.
-async fn assert_one_successor<S: Store>(store: &S, session: &Session, results: &[(Rotation, Token)]) {
+async fn assert_one_successor<S: Store>(
+    store: &S,
+    session: &Session,
+    results: &[(Rotation, Token)],
+) {
     let winners: Vec<&Token> = results
         .iter()
         .filter(|(r, _)| matches!(r, Rotation::Rotated(_)))
@@ -521,7 +553,10 @@ pub async fn rotation_concurrent_one_token<S: Store>(store: Arc<S>) {
             let (store, token) = (Arc::clone(&store), token.clone());
             async move {
                 let next = token.successor(now() + TTL);
-                (present_at(&*store, &token, &next, now(), interval).await, next)
+                (
+                    present_at(&*store, &token, &next, now(), interval).await,
+                    next,
+                )
             }
         })
         .await;
@@ -556,7 +591,10 @@ pub async fn rotation_concurrent_across_instances<F: StoreFactory>(factory: &F) 
             let token = token.clone();
             async move {
                 let next = token.successor(now() + TTL);
-                (present_at(&*store, &token, &next, now(), interval).await, next)
+                (
+                    present_at(&*store, &token, &next, now(), interval).await,
+                    next,
+                )
             }
         })
         .await;

@@ -239,13 +239,9 @@ impl Config {
                 1,
             )?,
             step_up_max_age: parse_ttl(STEP_UP_MAX_AGE, get(STEP_UP_MAX_AGE), 300)?,
-            refresh_reuse_interval: Duration::from_secs(parse_count(
-                REFRESH_REUSE_INTERVAL,
-                get(REFRESH_REUSE_INTERVAL),
-                10,
-                0,
-            )?
-            .into()),
+            refresh_reuse_interval: Duration::from_secs(
+                parse_count(REFRESH_REUSE_INTERVAL, get(REFRESH_REUSE_INTERVAL), 10, 0)?.into(),
+            ),
             hash_queue: usize::try_from(parse_count(HASH_QUEUE, get(HASH_QUEUE), 64, 0)?)
                 .unwrap_or(usize::MAX),
             log_format: parse_log_format(get(LOG_FORMAT))?,

@@ -65,7 +65,11 @@ fn the_limits_of_the_attack_surface_are_read_and_checked() {
         (HASH_QUEUE, "2000000"),
         (LOG_FORMAT, "yaml"),
     ] {
-        assert_eq!(variable_of(parse(&[(variable, bad)])), variable, "{variable}={bad}");
+        assert_eq!(
+            variable_of(parse(&[(variable, bad)])),
+            variable,
+            "{variable}={bad}"
+        );
     }
 }
 

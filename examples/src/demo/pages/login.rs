@@ -80,7 +80,11 @@ pub(crate) async fn submit(
         }
     };
     let ip = client.ip();
-    match state.auth.login(&form.username, &form.password, &client).await {
+    match state
+        .auth
+        .login(&form.username, &form.password, &client)
+        .await
+    {
         Ok(LoginOutcome::Tokens(pair)) => signed_in(&state, &pair, "pwd"),
         Ok(LoginOutcome::MfaRequired(challenge)) => second_step(&challenge),
         Err(CoreError::InvalidCredentials) => {
@@ -126,7 +130,11 @@ pub(crate) async fn mfa_submit(
         }
     };
     let ip = client.ip();
-    match state.auth.verify_mfa(mfa_token, form.code.trim(), &client).await {
+    match state
+        .auth
+        .verify_mfa(mfa_token, form.code.trim(), &client)
+        .await
+    {
         Ok(pair) => {
             let mut response = signed_in(&state, &pair, "mfa");
             response
