@@ -129,14 +129,21 @@ async fn a_burst_of_logins_for_one_account_checks_at_most_the_limit_on_every_sto
             checked <= LIMIT,
             "{store}: {checked} of {BURST} simultaneous attempts were checked"
         );
-        // Over the limit, the right password gets 429 like any other.
+        // Over the limit, the right password gets 429 like any other (unless
+        // it was among the attempts checked: then the login succeeded and
+        // cleared the account's failures, as any successful login does).
+        let guessed = outcomes.iter().any(|o| o.status == 200);
         let after = attacker
             .post(demo.url("/auth/login"))
             .json(&json!({"username": name, "password": PASSWORD}))
             .send()
             .await
             .unwrap();
-        assert_eq!(after.status(), 429, "{store}");
+        if guessed {
+            assert!([200, 429].contains(&after.status().as_u16()), "{store}");
+        } else {
+            assert_eq!(after.status(), 429, "{store}");
+        }
         demo.stop().await;
     }
 }
