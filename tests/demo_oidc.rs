@@ -14,7 +14,7 @@
 mod oidc_browser;
 mod support;
 
-use auth_core::oidc::external_username;
+use auth_core::external::external_username;
 use oidc_browser::{assert_refused, query, setup, setup_plain_oauth2, setup_with, with_query};
 use support::{Session, claims, service_url, set_cookie};
 

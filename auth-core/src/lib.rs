@@ -24,36 +24,59 @@
 //! let token = issuer.issue(&TokenRequest::new("user-1").amr(["pwd"]))?;
 //! let claims = issuer.verifier().verify(&token.access_token)?;
 //! assert_eq!(claims.subject(), "user-1");
-//! # Ok::<(), auth_core::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod error;
-pub mod flow;
 pub mod keys;
-pub mod mfa;
-#[cfg(feature = "oidc")]
-pub mod oidc;
-pub mod password;
-mod random;
-#[cfg(feature = "remote-jwks")]
-pub mod remote;
 pub mod revocation;
-mod sealing;
-pub mod store;
-mod time;
 pub mod token;
 
-pub use error::Error;
-pub use flow::Authenticator;
-pub use keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
-pub use mfa::{CodeSender, OneTimeCodes, RecoveryCodes, Totp};
-pub use password::{PasswordHasher, PasswordPolicy};
-pub use revocation::{RevocationList, RevocationQuery, RevocationView};
-pub use sealing::{SERVER_SECRET_FILE, ServerSecret};
-pub use store::{MemoryStore, Store};
+#[cfg(feature = "flows")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flows")))]
+pub mod flow;
+#[cfg(feature = "flows")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flows")))]
+pub mod mfa;
+#[cfg(feature = "flows")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flows")))]
+pub mod password;
+#[cfg(feature = "flows")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flows")))]
+pub mod store;
+
+#[cfg(feature = "oidc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
+pub mod external;
+#[cfg(feature = "remote-jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-jwks")))]
+pub mod remote;
+
+#[cfg(any(feature = "oidc", feature = "remote-jwks"))]
+mod outbound;
+mod random;
+#[cfg(feature = "flows")]
+mod sealing;
+mod time;
+
+pub use keys::{Algorithm, KeyError, KeySet, SigningKey, VerifyingKey};
+#[cfg(any(feature = "oidc", feature = "remote-jwks"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "oidc", feature = "remote-jwks"))))]
+pub use outbound::EndpointError;
+pub use random::RandomError;
+pub use revocation::{Revocation, RevocationList, RevocationQuery, RevocationView};
 pub use token::{
-    AccessClaims, Audience, Claims, IssuedToken, TokenIssuer, TokenRejection, TokenRequest,
-    TokenVerifier, Trust, TrustedIssuers, Validation, Verifier,
+    AccessClaims, Audience, Claims, IssuedToken, TokenError, TokenIssuer, TokenRejection,
+    TokenRequest, TokenVerifier, Trust, TrustedIssuers, Validation, Verifier,
+};
+
+#[cfg(feature = "flows")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flows")))]
+pub use {
+    flow::{Authenticator, FlowError},
+    mfa::{CodeSender, MfaError, OneTimeCodes, RecoveryCodes, Totp},
+    password::{PasswordError, PasswordHasher, PasswordPolicy},
+    sealing::{SERVER_SECRET_FILE, ServerSecret},
+    store::{MemoryStore, Store, StoreError},
 };

@@ -21,7 +21,7 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKe
 use aws_lc_rs::hmac;
 use zeroize::Zeroizing;
 
-use crate::Error;
+use crate::keys::KeyError;
 
 /// The file a key folder keeps the server secret in.
 pub const SERVER_SECRET_FILE: &str = "server.secret";
@@ -72,17 +72,17 @@ impl fmt::Debug for ServerSecret {
 
 impl ServerSecret {
     /// A fresh random secret.
-    pub fn generate() -> Result<Self, Error> {
+    pub fn generate() -> Result<Self, KeyError> {
         let mut key = Zeroizing::new([0u8; LEN]);
-        getrandom::fill(key.as_mut_slice()).map_err(|_| Error::Random)?;
+        crate::random::fill(key.as_mut_slice())?;
         Ok(ServerSecret { key })
     }
 
     /// A secret from at least 32 bytes of key material (more is condensed
     /// with HMAC-SHA256).
-    pub fn from_bytes(material: &[u8]) -> Result<Self, Error> {
+    pub fn from_bytes(material: &[u8]) -> Result<Self, KeyError> {
         if material.len() < LEN {
-            return Err(Error::InvalidKey("a server secret needs at least 32 bytes"));
+            return Err(KeyError::InvalidKey("a server secret needs at least 32 bytes"));
         }
         let mut key = Zeroizing::new([0u8; LEN]);
         if material.len() == LEN {
@@ -99,7 +99,7 @@ impl ServerSecret {
     /// file is written with mode 0600). Several processes starting together
     /// on one folder end up with the same secret: the file is created once,
     /// atomically, and the losers read the winner's.
-    pub fn load_or_generate_dir(dir: impl AsRef<Path>) -> Result<Self, Error> {
+    pub fn load_or_generate_dir(dir: impl AsRef<Path>) -> Result<Self, KeyError> {
         let dir = dir.as_ref();
         let path = dir.join(SERVER_SECRET_FILE);
         if let Some(secret) = read(&path)? {
@@ -121,7 +121,7 @@ impl ServerSecret {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 read(&path)?.ok_or_else(|| file_error(&path, io::ErrorKind::NotFound))
             }
-            Err(source) => Err(Error::KeyFile { path, source }),
+            Err(source) => Err(KeyError::File { path, source }),
         }
     }
 
@@ -145,7 +145,7 @@ impl ServerSecret {
         purpose: &str,
         aad: &[u8],
         plaintext: &[u8],
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Vec<u8>, KeyError> {
         seal(&self.subkey(purpose), aad, plaintext)
     }
 
@@ -177,10 +177,13 @@ pub(crate) fn derive_key(material: &[u8], purpose: &str) -> Zeroizing<[u8; 32]> 
 }
 
 /// AES-256-GCM under `key`: a random nonce, then the ciphertext and tag.
-pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| Error::Random)?);
+pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, KeyError> {
+    // A 32-byte key is always an AES-256 key.
+    let key = LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, key).map_err(|_| KeyError::InvalidKey("not an AES-256 key"))?,
+    );
     let mut nonce = [0u8; NONCE_LEN];
-    getrandom::fill(&mut nonce).map_err(|_| Error::Random)?;
+    crate::random::fill(&mut nonce)?;
     let mut sealed = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
     sealed.extend_from_slice(&nonce);
     let mut body = plaintext.to_vec();
@@ -189,7 +192,7 @@ pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u
         Aad::from(aad),
         &mut body,
     )
-    .map_err(|_| Error::Random)?;
+    .map_err(|_| KeyError::Signing)?;
     sealed.extend_from_slice(&body);
     Ok(sealed)
 }
@@ -209,7 +212,7 @@ pub(crate) fn open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Zeroizin
     Some(body)
 }
 
-fn read(path: &Path) -> Result<Option<ServerSecret>, Error> {
+fn read(path: &Path) -> Result<Option<ServerSecret>, KeyError> {
     let Some(text) = crate::keys::files::read_small(path)? else {
         return Ok(None);
     };
@@ -221,8 +224,8 @@ fn read(path: &Path) -> Result<Option<ServerSecret>, Error> {
     ServerSecret::from_bytes(&material).map(Some)
 }
 
-fn file_error(path: &Path, kind: io::ErrorKind) -> Error {
-    Error::KeyFile {
+fn file_error(path: &Path, kind: io::ErrorKind) -> KeyError {
+    KeyError::File {
         path: PathBuf::from(path),
         source: io::Error::new(
             kind,

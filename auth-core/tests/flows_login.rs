@@ -12,7 +12,7 @@ use std::time::Duration;
 use auth_core::flow::{FlowConfig, LoginOutcome};
 use auth_core::password::{Argon2Params, PasswordProblem};
 use auth_core::store::{MemoryStore, UserStore};
-use auth_core::{Authenticator, Error, KeySet, PasswordPolicy};
+use auth_core::{Authenticator, FlowError, KeySet, PasswordPolicy};
 use common::{PASSWORD, authenticator, authenticator_with, keys, login, register_and_login};
 
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
@@ -36,7 +36,7 @@ async fn register_refuses_a_taken_username() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
     let first = auth.register("ada", PASSWORD, None).await.unwrap();
     let second = auth.register("ada", "another good password", None).await;
-    assert!(matches!(second, Err(Error::UsernameTaken)), "{second:?}");
+    assert!(matches!(second, Err(FlowError::UsernameTaken)), "{second:?}");
     // The first account keeps its password.
     let tokens = login(&auth, "ada").await;
     let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
@@ -67,7 +67,7 @@ async fn register_refuses_weak_passwords() {
     for (username, password, problem) in cases {
         let result = auth.register(username, &password, None).await;
         match result {
-            Err(Error::WeakPassword(found)) => assert_eq!(found, problem, "{username}"),
+            Err(FlowError::WeakPassword(found)) => assert_eq!(found, problem, "{username}"),
             other => panic!("{username}: expected WeakPassword, got {other:?}"),
         }
         assert_eq!(
@@ -82,7 +82,7 @@ async fn register_refuses_weak_passwords() {
     assert!(
         matches!(
             result,
-            Err(Error::WeakPassword(PasswordProblem::TooLong { .. }))
+            Err(FlowError::WeakPassword(PasswordProblem::TooLong { .. }))
         ),
         "{result:?}"
     );
@@ -163,8 +163,8 @@ async fn unknown_user_and_wrong_password_get_the_same_error() {
         .login("ada", "wrong password!", None)
         .await
         .unwrap_err();
-    assert!(matches!(unknown, Error::InvalidCredentials), "{unknown:?}");
-    assert!(matches!(wrong, Error::InvalidCredentials), "{wrong:?}");
+    assert!(matches!(unknown, FlowError::InvalidCredentials), "{unknown:?}");
+    assert!(matches!(wrong, FlowError::InvalidCredentials), "{wrong:?}");
     assert_eq!(unknown.to_string(), wrong.to_string());
     assert!(!wrong.to_string().contains("wrong password"));
 }
@@ -180,13 +180,13 @@ async fn failures_throttle_the_account_until_the_window_ends() {
     for attempt in 1..=3 {
         let result = auth.login("ada", "wrong password!", None).await;
         assert!(
-            matches!(result, Err(Error::InvalidCredentials)),
+            matches!(result, Err(FlowError::InvalidCredentials)),
             "attempt {attempt}: {result:?}"
         );
     }
     // Even the right password is refused now, with a hint when to come back.
     let retry_after = match auth.login("ada", PASSWORD, None).await {
-        Err(Error::TooManyAttempts { retry_after }) => retry_after,
+        Err(FlowError::TooManyAttempts { retry_after }) => retry_after,
         other => panic!("expected TooManyAttempts, got {other:?}"),
     };
     assert!((1..=2).contains(&retry_after), "{retry_after}");
@@ -211,14 +211,14 @@ async fn failures_from_one_address_lock_that_address() {
     for name in ["ada", "grace", "nobody"] {
         let result = auth.login(name, "wrong password!", Some(CLIENT)).await;
         assert!(
-            matches!(result, Err(Error::InvalidCredentials)),
+            matches!(result, Err(FlowError::InvalidCredentials)),
             "{name}: {result:?}"
         );
     }
     // CLIENT is locked, for a fourth account with its right password too.
     let result = auth.login("barbara", PASSWORD, Some(CLIENT)).await;
     assert!(
-        matches!(result, Err(Error::TooManyAttempts { retry_after }) if retry_after > 0),
+        matches!(result, Err(FlowError::TooManyAttempts { retry_after }) if retry_after > 0),
         "{result:?}"
     );
     // The accounts themselves are not locked: elsewhere, they log in.
@@ -238,7 +238,7 @@ async fn a_success_clears_the_accounts_failures() {
     for _ in 0..2 {
         let result = auth.login("ada", "wrong password!", None).await;
         assert!(
-            matches!(result, Err(Error::InvalidCredentials)),
+            matches!(result, Err(FlowError::InvalidCredentials)),
             "{result:?}"
         );
     }
@@ -247,7 +247,7 @@ async fn a_success_clears_the_accounts_failures() {
     for attempt in 1..=2 {
         let result = auth.login("ada", "wrong password!", None).await;
         assert!(
-            matches!(result, Err(Error::InvalidCredentials)),
+            matches!(result, Err(FlowError::InvalidCredentials)),
             "attempt {attempt}: {result:?}"
         );
     }
@@ -264,7 +264,7 @@ async fn an_over_long_password_is_refused_without_hashing() {
     let before = hasher.pool_stats().completed;
     let result = auth.login("ada", "wrong password!", None).await;
     assert!(
-        matches!(result, Err(Error::InvalidCredentials)),
+        matches!(result, Err(FlowError::InvalidCredentials)),
         "{result:?}"
     );
     assert_eq!(hasher.pool_stats().completed, before + 1);
@@ -280,7 +280,7 @@ async fn an_over_long_password_is_refused_without_hashing() {
         let before = hasher.pool_stats();
         let result = auth.login(username, password, None).await;
         assert!(
-            matches!(result, Err(Error::InvalidCredentials)),
+            matches!(result, Err(FlowError::InvalidCredentials)),
             "{username}, {} chars: {result:?}",
             password.len()
         );
@@ -292,7 +292,7 @@ async fn an_over_long_password_is_refused_without_hashing() {
     let before = hasher.pool_stats().completed;
     let result = auth.login("ada", &"p".repeat(128), None).await;
     assert!(
-        matches!(result, Err(Error::InvalidCredentials)),
+        matches!(result, Err(FlowError::InvalidCredentials)),
         "{result:?}"
     );
     assert_eq!(hasher.pool_stats().completed, before + 1);
@@ -351,7 +351,7 @@ async fn login_rehashes_an_outdated_hash() {
     // A wrong password changes nothing.
     let result = new.login("ada", "wrong password!", None).await;
     assert!(
-        matches!(result, Err(Error::InvalidCredentials)),
+        matches!(result, Err(FlowError::InvalidCredentials)),
         "{result:?}"
     );
     let unchanged = stored_hash(&store, "ada").await;
@@ -393,7 +393,7 @@ async fn a_password_below_a_raised_minimum_still_logs_in_when_rehashed() {
     assert_eq!(kept, old_phc);
     let result = new.login("ada", "eight cx", None).await;
     assert!(
-        matches!(result, Err(Error::InvalidCredentials)),
+        matches!(result, Err(FlowError::InvalidCredentials)),
         "{result:?}"
     );
 }

@@ -11,15 +11,15 @@ use std::time::Duration;
 use auth_core::flow::{FlowConfig, LoginOutcome};
 use auth_core::mfa::TotpSecret;
 use auth_core::store::{MemoryStore, UserStore};
-use auth_core::{Authenticator, Error, PasswordPolicy, TokenRejection, Totp};
+use auth_core::{Authenticator, FlowError, PasswordPolicy, TokenRejection, Totp};
 use common::{
     PASSWORD, authenticator, code_at, enrolled_user, keys, login, login_mfa, time_with_step_margin,
     wrong_code,
 };
 
-fn assert_invalid_code<T: std::fmt::Debug>(result: Result<T, Error>, what: &str) {
+fn assert_invalid_code<T: std::fmt::Debug>(result: Result<T, FlowError>, what: &str) {
     assert!(
-        matches!(result, Err(Error::InvalidCode)),
+        matches!(result, Err(FlowError::InvalidCode)),
         "{what}: {result:?}"
     );
 }
@@ -68,7 +68,7 @@ async fn enrolment_gives_secret_uri_and_qr_code() {
 
     // An unknown user cannot enrol.
     let result = auth.enroll_totp("no-such-user").await;
-    assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+    assert!(matches!(result, Err(FlowError::NotFound)), "{result:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -300,7 +300,7 @@ async fn wrong_codes_throttle_the_account() {
     let right = code_at(&ada.secret, ada.time);
     let result = auth.verify_mfa(&challenge.mfa_token, &right, None).await;
     assert!(
-        matches!(result, Err(Error::TooManyAttempts { retry_after }) if retry_after > 0),
+        matches!(result, Err(FlowError::TooManyAttempts { retry_after }) if retry_after > 0),
         "{result:?}"
     );
     let challenge = login_mfa(&auth, "ada").await;
@@ -308,7 +308,7 @@ async fn wrong_codes_throttle_the_account() {
         .verify_mfa(&challenge.mfa_token, &ada.recovery_codes[0], None)
         .await;
     assert!(
-        matches!(result, Err(Error::TooManyAttempts { .. })),
+        matches!(result, Err(FlowError::TooManyAttempts { .. })),
         "{result:?}"
     );
 
@@ -441,7 +441,7 @@ async fn a_used_mfa_token_does_not_cost_a_recovery_code() {
     assert!(matches!(
         auth.verify_mfa(&challenge.mfa_token, &ada.recovery_codes[1], None)
             .await,
-        Err(Error::InvalidCode)
+        Err(FlowError::InvalidCode)
     ));
     // ...and that code is still there for a fresh login.
     let fresh = login_mfa(&auth, "ada").await;
@@ -456,7 +456,7 @@ async fn a_confirmed_second_factor_cannot_be_replaced_by_enrolling_again() {
     let ada = enrolled_user(&auth, "ada").await;
     assert!(matches!(
         auth.enroll_totp(&ada.user.id).await,
-        Err(Error::MfaAlreadyEnrolled)
+        Err(FlowError::MfaAlreadyEnrolled)
     ));
     // Login still asks for the second factor.
     let _challenge = login_mfa(&auth, "ada").await;

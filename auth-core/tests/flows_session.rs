@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use auth_core::flow::{API_KEY_PREFIX, FlowConfig, api_key_hash};
 use auth_core::store::{ApiKeyView, MemoryStore, RevocationStore};
-use auth_core::{Authenticator, Error, TokenRejection};
+use auth_core::{Authenticator, FlowError, TokenRejection};
 use common::{PASSWORD, authenticator, authenticator_with, keys, login, register_and_login};
 
-fn assert_invalid_grant<T: std::fmt::Debug>(result: Result<T, Error>, what: &str) {
+fn assert_invalid_grant<T: std::fmt::Debug>(result: Result<T, FlowError>, what: &str) {
     assert!(
-        matches!(result, Err(Error::InvalidGrant)),
+        matches!(result, Err(FlowError::InvalidGrant)),
         "{what}: {result:?}"
     );
 }
@@ -116,7 +116,7 @@ async fn concurrent_refreshes_with_one_token_succeed_at_most_once() {
     for task in tasks {
         match task.await.unwrap() {
             Ok(_) => successes += 1,
-            Err(Error::InvalidGrant) => {}
+            Err(FlowError::InvalidGrant) => {}
             Err(other) => panic!("unexpected error {other:?}"),
         }
     }
@@ -428,7 +428,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
 
     // Another user cannot delete it.
     let result = auth.revoke_api_key(&grace.id, &created.id, None).await;
-    assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+    assert!(matches!(result, Err(FlowError::NotFound)), "{result:?}");
     assert!(store.api_key(&hash).is_some());
 
     // The owner can, with effect at once; a second delete finds nothing.
@@ -437,7 +437,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_revocable() {
         .unwrap();
     assert!(store.api_key(&hash).is_none());
     let result = auth.revoke_api_key(&ada.id, &created.id, None).await;
-    assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
+    assert!(matches!(result, Err(FlowError::NotFound)), "{result:?}");
     // The other key lives on.
     assert!(
         store

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use auth_core::flow::FlowConfig;
 use auth_core::store::MemoryStore;
-use auth_core::{Authenticator, Error, PasswordPolicy};
+use auth_core::{Authenticator, FlowError, PasswordPolicy};
 use common::{PASSWORD, issuer, keys};
 
 const SAMPLES: usize = 15;
@@ -28,7 +28,7 @@ async fn timed_failure(auth: &Authenticator, username: &str) -> Duration {
     let result = auth.login(username, "not the password", None).await;
     let elapsed = started.elapsed();
     assert!(
-        matches!(result, Err(Error::InvalidCredentials)),
+        matches!(result, Err(FlowError::InvalidCredentials)),
         "{username}: {result:?}"
     );
     elapsed

@@ -9,7 +9,7 @@ use auth_core::mfa::{
     Channel, CodeSender, OneTimeCode, OneTimeCodes, RecoveryCodes, Totp, TotpSecret,
 };
 use auth_core::store::{MemoryStore, NewUser, User, UserStore};
-use auth_core::{Error, mfa};
+use auth_core::mfa::{self, DeliveryError, MfaError};
 
 const RFC_SECRET: &[u8] = b"12345678901234567890";
 
@@ -214,7 +214,12 @@ impl Outbox {
 
 #[async_trait]
 impl CodeSender for Outbox {
-    async fn send(&self, user: &User, channel: Channel, code: &OneTimeCode) -> Result<(), Error> {
+    async fn send(
+        &self,
+        user: &User,
+        channel: Channel,
+        code: &OneTimeCode,
+    ) -> Result<(), DeliveryError> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).push((
             user.id.clone(),
             channel,
@@ -228,8 +233,8 @@ struct BrokenSender;
 
 #[async_trait]
 impl CodeSender for BrokenSender {
-    async fn send(&self, _: &User, _: Channel, _: &OneTimeCode) -> Result<(), Error> {
-        Err(Error::CodeDelivery("provider down".to_owned()))
+    async fn send(&self, _: &User, _: Channel, _: &OneTimeCode) -> Result<(), DeliveryError> {
+        Err("provider down".into())
     }
 }
 
@@ -378,10 +383,12 @@ async fn a_failed_delivery_is_reported_without_the_code() {
         .issue(&store, &BrokenSender, &user("u1"), Channel::Sms, now())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::CodeDelivery(_)));
+    assert!(matches!(err, MfaError::Delivery(_)));
+    assert_eq!(err.to_string(), "the one-time code could not be sent");
     assert_eq!(
-        err.to_string(),
-        "one-time code could not be sent: provider down"
+        std::error::Error::source(&err).map(ToString::to_string),
+        Some("provider down".to_owned()),
+        "the sender's own error is kept as the source"
     );
 }
 

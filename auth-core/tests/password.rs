@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher as _, SaltString};
 use auth_core::password::{Argon2Params, PasswordCheck, PasswordProblem};
-use auth_core::{Error, PasswordHasher, PasswordPolicy};
+use auth_core::{PasswordError, PasswordHasher, PasswordPolicy};
 use proptest::prelude::*;
 
 /// Only a guard against a hang; no test asserts on time.
@@ -122,7 +122,10 @@ async fn the_default_policy_is_owasp_and_weaker_params_are_refused() {
     ] {
         assert!(!weak.meets_owasp_minimum(), "{weak:?}");
         let refused = PasswordPolicy::default().argon2(weak);
-        assert!(matches!(refused, Err(Error::PasswordParams(_))), "{weak:?}");
+        assert!(
+            matches!(refused, Err(PasswordError::BelowMinimum(_))),
+            "{weak:?}"
+        );
     }
     for strong in [
         params(47_104, 1, 1),
@@ -207,17 +210,17 @@ async fn lengths_are_counted_in_characters() {
     let too_long = "é".repeat(129);
     assert!(matches!(
         guarded(hasher.hash(&too_long)).await,
-        Err(Error::PasswordTooLong { max: 128 })
+        Err(PasswordError::TooLong { max: 128 })
     ));
     assert!(matches!(
         guarded(hasher.verify(&too_long, &stored)).await,
-        Err(Error::PasswordTooLong { max: 128 })
+        Err(PasswordError::TooLong { max: 128 })
     ));
 
     // Eight bytes but four characters: too short; eight characters: fine.
     assert!(matches!(
         guarded(hasher.hash(&"é".repeat(4))).await,
-        Err(Error::PasswordTooShort { min: 8 })
+        Err(PasswordError::TooShort { min: 8 })
     ));
     assert!(guarded(hasher.hash(&"é".repeat(8))).await.is_ok());
     // A short password set under an older policy still verifies.
@@ -237,11 +240,11 @@ async fn lengths_are_counted_in_characters() {
     assert!(guarded(custom.hash("abc")).await.is_ok());
     assert!(matches!(
         guarded(custom.hash("ab")).await,
-        Err(Error::PasswordTooShort { min: 3 })
+        Err(PasswordError::TooShort { min: 3 })
     ));
     assert!(matches!(
         guarded(custom.hash("abcdef")).await,
-        Err(Error::PasswordTooLong { max: 5 })
+        Err(PasswordError::TooLong { max: 5 })
     ));
 }
 
@@ -256,7 +259,7 @@ async fn an_over_long_password_never_reaches_the_pool() {
         guarded(hasher.verify(&huge, &stored)).await.map(|_| ()),
         guarded(hasher.verify_dummy(&huge)).await.map(|_| ()),
     ] {
-        assert!(matches!(outcome, Err(Error::PasswordTooLong { max: 128 })));
+        assert!(matches!(outcome, Err(PasswordError::TooLong { max: 128 })));
     }
     assert_eq!(hasher.pool_stats(), before);
     assert_eq!(before.completed, 1);
@@ -354,7 +357,7 @@ fn outside_a_tokio_runtime_hashing_is_an_error_not_a_panic() {
     let outcome = hashing
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()));
-    assert!(matches!(outcome, Poll::Ready(Err(Error::HashingPool))));
+    assert!(matches!(outcome, Poll::Ready(Err(PasswordError::Pool(_)))));
 }
 
 #[tokio::test]
@@ -384,7 +387,7 @@ async fn malformed_or_unaffordable_hashes_are_errors() {
     for phc in &cases {
         let outcome = guarded(hasher.verify(PASSWORD, phc)).await;
         assert!(
-            matches!(outcome, Err(Error::MalformedHash)),
+            matches!(outcome, Err(PasswordError::MalformedHash)),
             "{phc:?}: {outcome:?}"
         );
         assert!(hasher.needs_rehash(phc), "{phc:?}");
@@ -395,7 +398,7 @@ async fn malformed_or_unaffordable_hashes_are_errors() {
         let outcome = guarded(hasher.verify(PASSWORD, phc)).await;
         match outcome {
             Ok(PasswordCheck::Match) => assert_eq!(end, good.len()),
-            Ok(PasswordCheck::Mismatch) | Err(Error::MalformedHash) => {}
+            Ok(PasswordCheck::Mismatch) | Err(PasswordError::MalformedHash) => {}
             other => panic!("{phc:?}: {other:?}"),
         }
     }
@@ -439,7 +442,7 @@ proptest! {
         let hasher = cheap();
         let outcome = runtime.block_on(hasher.verify(&password, &phc));
         prop_assert!(
-            matches!(outcome, Ok(PasswordCheck::Mismatch) | Err(Error::MalformedHash)),
+            matches!(outcome, Ok(PasswordCheck::Mismatch) | Err(PasswordError::MalformedHash)),
             "{:?}: {:?}", phc, outcome
         );
         // Anything that does not verify cleanly is not a current hash.

@@ -56,7 +56,7 @@ impl Provider {
     }
 
     /// Replaces the published key with a new one (the old one is withdrawn).
-    fn rotate(&self) -> Result<(), auth_core::Error> {
+    fn rotate(&self) -> Result<(), Box<dyn std::error::Error>> {
         let key = SigningKey::generate(Algorithm::ES256)?;
         match self.signing.lock() {
             Ok(mut current) => *current = key,
@@ -73,7 +73,7 @@ impl Provider {
     }
 
     /// An access token for us, signed with the current key.
-    fn token(&self, subject: &str) -> Result<String, auth_core::Error> {
+    fn token(&self, subject: &str) -> Result<String, Box<dyn std::error::Error>> {
         let issuer = TokenIssuer::new(KeySet::new(self.signing_key()), &*self.issuer, AUDIENCE);
         Ok(issuer.issue(&TokenRequest::new(subject))?.access_token)
     }

@@ -15,7 +15,7 @@ mod services;
 
 use std::time::Duration;
 
-use auth_core::Error;
+use auth_core::StoreError;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
     ApiKey, ApiKeyStore, NewUser, OneTimeStore, PostgresStore, Revocation, RevocationStore,
@@ -416,7 +416,7 @@ async fn an_unreachable_server_is_store_unavailable_at_once() {
         .await
         .expect("connecting to a closed port must fail, not hang");
     match started {
-        Err(Error::StoreUnavailable(message)) => {
+        Err(StoreError::Unavailable(message)) => {
             assert!(
                 !message.contains("s3cret") && !message.contains("postgres://"),
                 "the message must not hold the URL: {message}"
@@ -427,12 +427,12 @@ async fn an_unreachable_server_is_store_unavailable_at_once() {
     for bad in ["not a url", "mysql://localhost/db"] {
         let refused = PostgresStore::connect(bad).await;
         assert!(
-            matches!(refused, Err(Error::StoreUnavailable(_))),
+            matches!(refused, Err(StoreError::Unavailable(_))),
             "{bad:?}: {refused:?}"
         );
     }
     let refused = PostgresStore::connect_with_schema(&url, "Bad-Name").await;
-    assert!(matches!(refused, Err(Error::StoreUnavailable(_))));
+    assert!(matches!(refused, Err(StoreError::Unavailable(_))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@ mod services;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use auth_core::Error;
+use auth_core::StoreError;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
     ApiKey, ApiKeyStore, NewUser, OneTimeStore, PresentedRefresh, RedisStore, Revocation,
@@ -231,7 +231,7 @@ async fn malformed_records_are_store_unavailable_not_panics() {
     ];
     for result in results {
         match result {
-            Err(Error::StoreUnavailable(message)) => {
+            Err(StoreError::Unavailable(message)) => {
                 assert!(
                     !message.contains(&prefix) && !message.contains("wrong-type"),
                     "an error must not quote keys or values: {message}"
@@ -306,7 +306,7 @@ async fn revocations_are_published_merged_with_earlier_ones() {
 
     assert!(matches!(
         decode_revocation_message(b"{\"kind\":\"x\"}"),
-        Err(Error::StoreUnavailable(_))
+        Err(StoreError::Unavailable(_))
     ));
 }
 
@@ -325,7 +325,7 @@ async fn a_closed_port_is_store_unavailable() {
     }
     let url = format!("redis://127.0.0.1:{}", free_port());
     match answers("connecting to a closed port", RedisStore::connect(&url)).await {
-        Err(Error::StoreUnavailable(message)) => {
+        Err(StoreError::Unavailable(message)) => {
             assert!(
                 !message.contains("127.0.0.1"),
                 "no address in messages: {message}"
@@ -347,7 +347,7 @@ async fn wait_until_it_answers(store: &RedisStore) {
                 assert!(fresh, "a fresh key must be usable");
                 return;
             }
-            Err(Error::StoreUnavailable(_)) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(StoreError::Unavailable(_)) => tokio::time::sleep(Duration::from_millis(100)).await,
             Err(other) => panic!("while Redis comes back: {other}"),
         }
     }

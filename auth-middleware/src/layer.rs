@@ -43,7 +43,7 @@ use crate::source::{TokenSource, find_token};
 /// let app: Router = Router::new()
 ///     .route("/me", get(me))
 ///     .layer(AuthLayer::bearer(tokens.verifier()).realm("example"));
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// The verifier is a [`Verifier`] by default; any [`TokenVerifier`] fits,
@@ -136,7 +136,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     ///     .bearer_header()
     ///     .cookie("__Host-access")
     ///     .realm("auth-demo");
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(verifier: V) -> Self {
         AuthLayer {
@@ -161,7 +161,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     ///
     /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
     /// let layer = AuthLayer::bearer(tokens.verifier());
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn bearer(verifier: V) -> Self {
         AuthLayer::new(verifier).bearer_header()
@@ -190,7 +190,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     ///
     /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
     /// let pages_only = AuthLayer::new(tokens.verifier()).cookie("__Host-access");
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn cookie(self, name: impl Into<Cow<'static, str>>) -> Self {
@@ -216,7 +216,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
     /// let store = MemoryStore::new();
     /// let layer = AuthLayer::bearer(tokens.verifier()).api_key_header(store.clone());
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn api_key_header(mut self, view: impl ApiKeyView) -> Self {
@@ -235,7 +235,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     ///
     /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
     /// let layer = AuthLayer::bearer(tokens.verifier()).optional();
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn optional(mut self) -> Self {
@@ -269,7 +269,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
     ///     response.headers_mut().insert("content-type", "text/html".parse().unwrap());
     ///     response
     /// });
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn on_rejection(mut self, renderer: impl RenderRejection) -> Self {

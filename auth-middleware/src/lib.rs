@@ -60,7 +60,7 @@
 //!     .route("/billing", post(billing))
 //!     .route("/admin", get(admin))
 //!     .layer(AuthLayer::bearer(tokens.verifier()));
-//! # Ok::<(), auth_core::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Your own claims
@@ -102,7 +102,7 @@
 //!         let user = request.extensions().get::<AuthUser>().map(AuthUser::subject);
 //!         Ok::<_, Infallible>(Response::new(format!("hello {user:?}")))
 //!     });
-//! # Ok::<(), auth_core::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Responses

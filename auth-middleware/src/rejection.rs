@@ -171,7 +171,7 @@ fn push_quoted(out: &mut String, value: &str) {
 ///     }
 ///     response
 /// });
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait RenderRejection: Send + Sync + 'static {
     /// The response for `rejection`.

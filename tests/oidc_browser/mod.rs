@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use auth_core::oidc::{OAuth2Provider, ProviderUser, UserInfo};
+use auth_core::external::{OAuth2Provider, ProviderUser, UserInfo};
 use auth_core::{Algorithm, Authenticator, KeySet, MemoryStore, TokenIssuer};
 use auth_middleware::AuthRoutes;
 use reqwest::Url;

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::events::security_event;
 use super::{Authenticator, ClientInfo};
-use crate::Error;
+use super::FlowError;
 use crate::store::{ApiKey, SecretHash};
 
 /// Every key starts with this, so it is recognisable in a leak scan.
@@ -46,7 +46,7 @@ impl Authenticator {
     ///
     /// A user holds at most
     /// [`FlowConfig::max_api_keys_per_user`](super::FlowConfig::max_api_keys_per_user)
-    /// live keys ([`Error::TooManyApiKeys`] past them, decided in the store).
+    /// live keys ([`FlowError::TooManyApiKeys`] past them, decided in the store).
     /// Keys are not tied to a session: they outlive logout and logout-all and
     /// are deleted one by one, which is why the routes ask for a recent
     /// authentication to create one.
@@ -55,15 +55,16 @@ impl Authenticator {
         user_id: &str,
         name: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<NewApiKey, Error> {
+    ) -> Result<NewApiKey, FlowError> {
         let client = client.into();
         let mut secret = zeroize::Zeroizing::new([0u8; 32]);
-        getrandom::fill(secret.as_mut_slice()).map_err(|_| Error::Random)?;
+        crate::random::fill(secret.as_mut_slice())?;
         let key = format!(
             "{API_KEY_PREFIX}{}",
             URL_SAFE_NO_PAD.encode(secret.as_slice())
         );
-        let hash = api_key_hash(&key).ok_or(Error::Random)?;
+        // Always one of ours: the prefix and 43 base64url characters.
+        let hash = api_key_hash(&key).ok_or(FlowError::Key(crate::keys::KeyError::InvalidKey("not an API key")))?;
         let record = ApiKey {
             id: crate::random::token_id()?,
             user_id: user_id.to_owned(),
@@ -83,13 +84,13 @@ impl Authenticator {
         Ok(NewApiKey { id, key })
     }
 
-    /// Deletes key `id` of `user_id`; [`Error::NotFound`] if the user has no such key.
+    /// Deletes key `id` of `user_id`; [`FlowError::NotFound`] if the user has no such key.
     pub async fn revoke_api_key(
         &self,
         user_id: &str,
         id: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), FlowError> {
         let client = client.into();
         if self.inner.store.revoke_api_key(user_id, id).await? {
             if let Some(index) = &self.inner.api_key_index {
@@ -98,7 +99,7 @@ impl Authenticator {
             security_event!(info, "api_key.deleted", client, user = %user_id, key_id = %id);
             Ok(())
         } else {
-            Err(Error::NotFound)
+            Err(FlowError::NotFound)
         }
     }
 }

@@ -7,7 +7,8 @@ use crate::mfa::Totp;
 use crate::password::{PasswordHasher, PasswordPolicy};
 use crate::store::{ApiKeyIndex, Store};
 use crate::token::TokenIssuer;
-use crate::{Error, ServerSecret};
+use super::FlowError;
+use crate::ServerSecret;
 
 /// Builds an [`Authenticator`]; see [`Authenticator::builder`].
 #[must_use]
@@ -94,7 +95,7 @@ impl AuthenticatorBuilder {
     /// Builds the authenticator and loads the revocations still in force from
     /// the store into the local view (so a restarted instance refuses what was
     /// revoked before).
-    pub async fn build(self) -> Result<Authenticator, Error> {
+    pub async fn build(self) -> Result<Authenticator, FlowError> {
         let totp = self
             .totp
             .unwrap_or_else(|| Totp::issuer(totp_label(self.issuer.issuer())));

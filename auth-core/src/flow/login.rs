@@ -3,7 +3,7 @@
 use super::events::security_event;
 use super::throttle::{Reservation, Step};
 use super::{Authenticator, ClientInfo, LoginOutcome, username};
-use crate::Error;
+use super::FlowError;
 use crate::password::PasswordCheck;
 use crate::store::{NewUser, User};
 
@@ -16,38 +16,39 @@ impl Authenticator {
     /// [`FlowConfig::registrations_per`](super::FlowConfig::registrations_per)
     /// accounts per window, a limit decided in the store before any hashing.
     ///
-    /// Errors: [`Error::InvalidUsername`] (refused by the profile, or longer
-    /// than 64 characters), [`Error::WeakPassword`], [`Error::TooManyAttempts`],
-    /// [`Error::Overloaded`] (the hasher's queue is full),
-    /// [`Error::UsernameTaken`].
+    /// Errors: [`FlowError::InvalidUsername`] (refused by the profile, or longer
+    /// than 64 characters), [`FlowError::WeakPassword`], [`FlowError::TooManyAttempts`],
+    /// [`FlowError::Overloaded`] (the hasher's queue is full),
+    /// [`FlowError::UsernameTaken`].
     pub async fn register(
         &self,
         username: &str,
         password: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<User, Error> {
+    ) -> Result<User, FlowError> {
         let client = client.into();
         let inner = &*self.inner;
         // The password against the name as typed and as it will be stored.
         let policy = inner.hasher.policy();
         policy
             .check_new_password(password, Some(username))
-            .map_err(Error::WeakPassword)?;
+            .map_err(FlowError::WeakPassword)?;
         let username = username::canonical(username)?;
         policy
             .check_new_password(password, Some(&username))
-            .map_err(Error::WeakPassword)?;
+            .map_err(FlowError::WeakPassword)?;
         let reservation = self.reserve(Step::Register, None, &client).await?;
         let created = async {
             let phc = inner.hasher.hash(password).await?;
-            inner
+            let user = inner
                 .store
                 .create_user(NewUser {
                     roles: (inner.roles_for_new_user)(&username),
                     username,
                     password_hash: Some(phc),
                 })
-                .await
+                .await?;
+            Ok::<_, FlowError>(user)
         }
         .await;
         match &created {
@@ -56,7 +57,7 @@ impl Authenticator {
             Ok(user) => {
                 security_event!(info, "user.registered", client, user = %user.id);
             }
-            Err(Error::UsernameTaken) => {}
+            Err(FlowError::UsernameTaken) => {}
             Err(_) => reservation.give_back(self).await,
         }
         created
@@ -69,10 +70,10 @@ impl Authenticator {
     /// step per key: once [`FlowConfig::max_failures`](super::FlowConfig::max_failures)
     /// attempts are counted in the window, every further one — sent later or
     /// at the same moment, with the right password or not — gets
-    /// [`Error::TooManyAttempts`] without being checked. A success gives its
+    /// [`FlowError::TooManyAttempts`] without being checked. A success gives its
     /// attempt back and clears the account's failures.
     ///
-    /// The same [`Error::InvalidCredentials`] after the same argon2 work
+    /// The same [`FlowError::InvalidCredentials`] after the same argon2 work
     /// answers an unknown user, a username the RFC 8265 profile refuses, and a
     /// wrong password. A password over the policy's maximum length is refused
     /// before any hashing (and counts as a failure).
@@ -81,7 +82,7 @@ impl Authenticator {
         username: &str,
         password: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<LoginOutcome, Error> {
+    ) -> Result<LoginOutcome, FlowError> {
         let client = client.into();
         // An unusable name is an unknown user, down to the work done.
         let name = username::canonical(username).unwrap_or_default();
@@ -92,7 +93,7 @@ impl Authenticator {
             Ok(Some(user)) => user,
             Ok(None) => {
                 security_event!(info, "login.failed", client, reason = "invalid_credentials");
-                return Err(Error::InvalidCredentials);
+                return Err(FlowError::InvalidCredentials);
             }
             Err(error) => {
                 // Not checked (store down, hasher saturated): not a failure.
@@ -115,7 +116,7 @@ impl Authenticator {
 
     /// The account named `name` if `password` is its password; `None` for a
     /// wrong password or an unknown account, after the same work.
-    async fn check_password(&self, name: &str, password: &str) -> Result<Option<User>, Error> {
+    async fn check_password(&self, name: &str, password: &str) -> Result<Option<User>, FlowError> {
         let inner = &*self.inner;
         if password.chars().count() > inner.hasher.policy().max_len() {
             return Ok(None);
@@ -144,23 +145,23 @@ impl Authenticator {
             // logs in; it keeps its old hash until it is changed.
             match inner.hasher.hash(password).await {
                 Ok(phc) => inner.store.set_password_hash(&user.id, &phc).await?,
-                Err(Error::PasswordTooShort { .. }) => {}
-                Err(e) => return Err(e),
+                Err(crate::password::PasswordError::TooShort { .. }) => {}
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(Some(user))
     }
 
     /// Reserves one attempt of `step` for the account (when there is one) and
-    /// the client address, or refuses with [`Error::TooManyAttempts`].
+    /// the client address, or refuses with [`FlowError::TooManyAttempts`].
     pub(super) async fn reserve(
         &self,
         step: Step,
         account: Option<&str>,
         client: &ClientInfo,
-    ) -> Result<Reservation, Error> {
+    ) -> Result<Reservation, FlowError> {
         let reserved = Reservation::take(self, step, account, client).await;
-        if let Err(Error::TooManyAttempts { .. }) = &reserved {
+        if let Err(FlowError::TooManyAttempts { .. }) = &reserved {
             security_event!(warn, "login.throttled", client, step = step.name());
         }
         reserved

@@ -3,7 +3,7 @@
 use super::events::security_event;
 use super::throttle::Step;
 use super::{Authenticator, ClientInfo, TokenPair};
-use crate::Error;
+use super::FlowError;
 use crate::mfa::{RecoveryCodes, TotpEnrollment, TotpSecret};
 use crate::store::{SecretHash, User};
 
@@ -26,14 +26,14 @@ impl Authenticator {
     /// [`FlowConfig::max_failures`](super::FlowConfig::max_failures) codes are
     /// ever tried in a window, however many arrive at once.
     ///
-    /// Errors: [`Error::InvalidCode`] for a wrong, reused or expired code or
-    /// token; [`Error::TooManyAttempts`] after too many failures for the account.
+    /// Errors: [`FlowError::InvalidCode`] for a wrong, reused or expired code or
+    /// token; [`FlowError::TooManyAttempts`] after too many failures for the account.
     pub async fn verify_mfa(
         &self,
         mfa_token: &str,
         code: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<TokenPair, Error> {
+    ) -> Result<TokenPair, FlowError> {
         let client = client.into();
         let inner = &*self.inner;
         let pending = self.open_mfa_token(mfa_token)?;
@@ -44,7 +44,7 @@ impl Authenticator {
             Ok(Some(found)) => found,
             Ok(None) => {
                 security_event!(info, "mfa.failed", client, user = %pending.sub, reason = "invalid_code");
-                return Err(Error::InvalidCode);
+                return Err(FlowError::InvalidCode);
             }
             Err(error) => {
                 reservation.give_back(self).await;
@@ -58,14 +58,14 @@ impl Authenticator {
             .await?
         {
             security_event!(info, "mfa.failed", client, user = %pending.sub, reason = "spent_mfa_token");
-            return Err(Error::InvalidCode);
+            return Err(FlowError::InvalidCode);
         }
         if let Factor::Recovery(hash) = factor
             && !inner.store.consume_recovery_code(&user.id, &hash).await?
         {
             // Spent concurrently by another request.
             security_event!(info, "mfa.failed", client, user = %user.id, reason = "spent_recovery_code");
-            return Err(Error::InvalidCode);
+            return Err(FlowError::InvalidCode);
         }
         reservation.succeeded(self).await?;
         security_event!(info, "login.succeeded", client, user = %user.id, method = "mfa");
@@ -83,7 +83,7 @@ impl Authenticator {
         &self,
         user_id: &str,
         code: &str,
-    ) -> Result<Option<(User, Factor)>, Error> {
+    ) -> Result<Option<(User, Factor)>, FlowError> {
         let inner = &*self.inner;
         let Some(user) = inner.store.user_by_id(user_id).await? else {
             return Ok(None);
@@ -118,17 +118,17 @@ impl Authenticator {
 
     /// Starts TOTP enrolment for `user_id`: a new secret, stored (sealed)
     /// unconfirmed (login does not ask for it until [`Authenticator::confirm_totp`]).
-    pub async fn enroll_totp(&self, user_id: &str) -> Result<TotpEnrollment, Error> {
+    pub async fn enroll_totp(&self, user_id: &str) -> Result<TotpEnrollment, FlowError> {
         let inner = &*self.inner;
         let user = inner
             .store
             .user_by_id(user_id)
             .await?
-            .ok_or(Error::NotFound)?;
+            .ok_or(FlowError::NotFound)?;
         // Replacing a confirmed secret would switch the second factor off
         // until the new one is confirmed: refuse instead.
         if user.totp.as_ref().is_some_and(|t| t.confirmed) {
-            return Err(Error::MfaAlreadyEnrolled);
+            return Err(FlowError::MfaAlreadyEnrolled);
         }
         let secret = crate::mfa::Totp::generate_secret()?;
         // The Key Uri Format separates issuer and account with ':'.
@@ -149,20 +149,20 @@ impl Authenticator {
         user_id: &str,
         code: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<String>, FlowError> {
         let client = client.into();
         let inner = &*self.inner;
         let user = inner
             .store
             .user_by_id(user_id)
             .await?
-            .ok_or(Error::NotFound)?;
+            .ok_or(FlowError::NotFound)?;
         let Some(secret) = user
             .totp
             .as_ref()
             .and_then(|totp| TotpSecret::open(totp, &inner.secret, &user.id))
         else {
-            return Err(Error::InvalidCode);
+            return Err(FlowError::InvalidCode);
         };
         let now = crate::time::now();
         if !is_totp_shaped(code)
@@ -171,7 +171,7 @@ impl Authenticator {
                 .verify_once(&*inner.store, &user.id, secret.as_bytes(), code, now)
                 .await?
         {
-            return Err(Error::InvalidCode);
+            return Err(FlowError::InvalidCode);
         }
         let (codes, hashes) = RecoveryCodes::generate()?;
         let keyed = hashes

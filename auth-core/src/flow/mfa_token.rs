@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Authenticator, MfaChallenge};
-use crate::Error;
+use super::FlowError;
 use crate::store::User;
 use crate::token::jws;
 
@@ -31,9 +31,9 @@ fn is_mfa_token_type(typ: &str) -> bool {
 
 impl Authenticator {
     /// Issues the `mfa_token` for `user`, who has just passed the password step.
-    pub(super) fn mfa_challenge(&self, user: &User) -> Result<MfaChallenge, Error> {
+    pub(super) fn mfa_challenge(&self, user: &User) -> Result<MfaChallenge, FlowError> {
         let issuer = &self.inner.issuer;
-        let key = issuer.keys().signing_key().ok_or(Error::NoSigningKey)?;
+        let key = issuer.keys().signing_key().ok_or(crate::keys::KeyError::NoSigningKey)?;
         let now = crate::time::now();
         let ttl = self.inner.config.mfa_token_ttl.as_secs();
         let claims = MfaTokenClaims {
@@ -57,14 +57,14 @@ impl Authenticator {
 
     /// Checks an `mfa_token` (signature, type, issuer, expiry); single use is
     /// enforced by the caller after the code checks out.
-    pub(super) fn open_mfa_token(&self, token: &str) -> Result<MfaTokenClaims, Error> {
+    pub(super) fn open_mfa_token(&self, token: &str) -> Result<MfaTokenClaims, FlowError> {
         let issuer = &self.inner.issuer;
         let json = jws::verify_compact(issuer.keys(), token, MAX_MFA_TOKEN_LEN, is_mfa_token_type)
-            .map_err(|_| Error::InvalidCode)?;
+            .map_err(|_| FlowError::InvalidCode)?;
         let claims: MfaTokenClaims =
-            serde_json::from_slice(&json).map_err(|_| Error::InvalidCode)?;
+            serde_json::from_slice(&json).map_err(|_| FlowError::InvalidCode)?;
         if claims.iss != issuer.issuer() || claims.exp <= crate::time::now() {
-            return Err(Error::InvalidCode);
+            return Err(FlowError::InvalidCode);
         }
         Ok(claims)
     }

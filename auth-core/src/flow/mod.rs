@@ -3,7 +3,7 @@
 //! mountable router of `auth-middleware`) calls.
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), auth_core::Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use auth_core::{Algorithm, Authenticator, KeySet, PasswordPolicy, TokenIssuer};
 //! use auth_core::flow::LoginOutcome;
 //! use auth_core::store::MemoryStore;
@@ -33,6 +33,7 @@ mod api_keys;
 mod builder;
 mod client;
 mod config;
+mod error;
 pub mod events;
 mod login;
 mod mfa_step;
@@ -49,10 +50,10 @@ pub use api_keys::{API_KEY_PREFIX, NewApiKey, api_key_hash};
 pub use builder::AuthenticatorBuilder;
 pub use client::{ClientInfo, MAX_USER_AGENT_CHARS};
 pub use config::FlowConfig;
+pub use error::FlowError;
 pub use outcome::{LoginOutcome, MfaChallenge, RefreshToken, TokenPair};
 pub use username::{MAX_USERNAME_CHARS, canonical as canonical_username};
 
-use crate::Error;
 use crate::ServerSecret;
 use crate::mfa::Totp;
 use crate::password::PasswordHasher;
@@ -133,13 +134,13 @@ impl Authenticator {
     /// Records `revocation` in the store and in the local view. The local view
     /// is updated first so this instance refuses the token at once even if the
     /// store write fails.
-    async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
+    async fn revoke(&self, revocation: Revocation) -> Result<(), FlowError> {
         self.revocations().apply(&revocation);
-        self.inner.store.revoke(&revocation).await
+        Ok(self.inner.store.revoke(&revocation).await?)
     }
 
     /// Loads every revocation still in force from the store into the local view.
-    pub async fn load_revocations(&self) -> Result<usize, Error> {
+    pub async fn load_revocations(&self) -> Result<usize, FlowError> {
         let active = self
             .inner
             .store

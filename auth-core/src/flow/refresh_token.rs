@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
 use super::RefreshToken;
-use crate::Error;
+use super::FlowError;
 use crate::sealing::{self, ServerSecret};
 use crate::store::{PresentedRefresh, SecretHash};
 
@@ -38,15 +38,15 @@ pub(super) fn issue(
     sid: &str,
     generation: u64,
     expires_at: i64,
-) -> Result<(RefreshToken, SecretHash), Error> {
+) -> Result<(RefreshToken, SecretHash), FlowError> {
     let mut random = Zeroizing::new([0u8; 32]);
-    getrandom::fill(random.as_mut_slice()).map_err(|_| Error::Random)?;
+    crate::random::fill(random.as_mut_slice())?;
     let body = Zeroizing::new(format!(
         "{VERSION}.{sid}.{generation}.{expires_at}.{}",
         URL_SAFE_NO_PAD.encode(random.as_slice())
     ));
     let mac = secret.mac(MAC_PURPOSE, &[body.as_bytes()]);
-    let mac = mac.get(..MAC_LEN).ok_or(Error::Random)?;
+    let mac = mac.as_slice().get(..MAC_LEN).unwrap_or(mac.as_slice());
     let token = format!("{}.{}", body.as_str(), URL_SAFE_NO_PAD.encode(mac));
     let hash = hash(&token);
     Ok((RefreshToken::new(token), hash))
@@ -92,9 +92,13 @@ pub(super) fn seal_successor(
     parent: &str,
     presented: &PresentedRefresh,
     successor: &RefreshToken,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Vec<u8>, FlowError> {
     let key = sealing::derive_key(parent.as_bytes(), SEAL_PURPOSE);
-    sealing::seal(&key, &binding(presented), successor.expose().as_bytes())
+    Ok(sealing::seal(
+        &key,
+        &binding(presented),
+        successor.expose().as_bytes(),
+    )?)
 }
 
 /// The successor [`seal_successor`] sealed under `parent`.

@@ -3,7 +3,7 @@
 use super::config::secs;
 use super::events::security_event;
 use super::{Authenticator, ClientInfo, RefreshToken, TokenPair, refresh_token};
-use crate::Error;
+use super::FlowError;
 use crate::store::{NextRefresh, PresentedRefresh, Revocation, Rotation, Session, User};
 use crate::token::{AccessClaims, TokenRequest};
 
@@ -15,7 +15,7 @@ impl Authenticator {
         user: &User,
         amr: Vec<String>,
         auth_time: i64,
-    ) -> Result<TokenPair, Error> {
+    ) -> Result<TokenPair, FlowError> {
         let inner = &*self.inner;
         let now = crate::time::now();
         let session = Session {
@@ -40,7 +40,7 @@ impl Authenticator {
         session: &Session,
         user: &User,
         refresh: RefreshToken,
-    ) -> Result<TokenPair, Error> {
+    ) -> Result<TokenPair, FlowError> {
         let request = TokenRequest::new(session.user_id.clone())
             .session(session.sid.clone())
             .amr(session.amr.iter().cloned())
@@ -59,7 +59,7 @@ impl Authenticator {
     /// Presenting a token that was already rotated is reuse (RFC 9700
     /// §4.14.2): the whole family is revoked — its newest refresh token and
     /// every access token carrying its `sid` stop working — and the answer is
-    /// [`Error::InvalidGrant`], like for unknown, expired or revoked tokens.
+    /// [`FlowError::InvalidGrant`], like for unknown, expired or revoked tokens.
     /// One exception keeps two tabs that refresh at once logged in: the token
     /// rotated last, presented again within
     /// [`FlowConfig::refresh_reuse_interval`](super::FlowConfig::refresh_reuse_interval)
@@ -69,18 +69,18 @@ impl Authenticator {
         &self,
         refresh_token: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<TokenPair, Error> {
+    ) -> Result<TokenPair, FlowError> {
         let client = client.into();
         let inner = &*self.inner;
         let now = crate::time::now();
         let presented = refresh_token::parse(&inner.secret, refresh_token)
             .filter(|presented| presented.expires_at > now)
-            .ok_or(Error::InvalidGrant)?;
+            .ok_or(FlowError::InvalidGrant)?;
         let next_expires_at = now.saturating_add(secs(inner.config.refresh_ttl));
         let generation = presented
             .generation
             .checked_add(1)
-            .ok_or(Error::InvalidGrant)?;
+            .ok_or(FlowError::InvalidGrant)?;
         let (next, hash) =
             refresh_token::issue(&inner.secret, &presented.sid, generation, next_expires_at)?;
         let successor = NextRefresh {
@@ -106,7 +106,7 @@ impl Authenticator {
             } => {
                 let same =
                     refresh_token::open_successor(refresh_token, &presented, &sealed_successor)
-                        .ok_or(Error::InvalidGrant)?;
+                        .ok_or(FlowError::InvalidGrant)?;
                 self.refreshed(&session, same).await
             }
             Rotation::Reused(session) => {
@@ -116,9 +116,9 @@ impl Authenticator {
                     until: self.access_token_horizon(),
                 })
                 .await?;
-                Err(Error::InvalidGrant)
+                Err(FlowError::InvalidGrant)
             }
-            Rotation::Invalid => Err(Error::InvalidGrant),
+            Rotation::Invalid => Err(FlowError::InvalidGrant),
         }
     }
 
@@ -128,10 +128,10 @@ impl Authenticator {
         &self,
         session: &Session,
         refresh: RefreshToken,
-    ) -> Result<TokenPair, Error> {
+    ) -> Result<TokenPair, FlowError> {
         let Some(user) = self.inner.store.user_by_id(&session.user_id).await? else {
             self.revoke_session(&session.sid).await?;
-            return Err(Error::InvalidGrant);
+            return Err(FlowError::InvalidGrant);
         };
         self.tokens_for(session, &user, refresh)
     }
@@ -144,7 +144,7 @@ impl Authenticator {
         claims: &AccessClaims<C>,
         refresh_token: Option<&str>,
         client: impl Into<ClientInfo>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), FlowError> {
         let client = client.into();
         self.revoke(Revocation::Token {
             jti: claims.jti.clone(),
@@ -172,7 +172,7 @@ impl Authenticator {
         &self,
         refresh_token: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), FlowError> {
         let client = client.into();
         if let Some(session) = self.session_of_refresh(Some(refresh_token)).await? {
             self.revoke_session(&session.sid).await?;
@@ -187,7 +187,7 @@ impl Authenticator {
         &self,
         user_id: &str,
         client: impl Into<ClientInfo>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), FlowError> {
         let client = client.into();
         let sessions = self.inner.store.revoke_user_sessions(user_id).await?;
         self.revoke(Revocation::User {
@@ -212,16 +212,16 @@ impl Authenticator {
 
     /// The live session of a presented refresh token (any generation of its
     /// family: its MAC proves it was ours).
-    async fn session_of_refresh(&self, token: Option<&str>) -> Result<Option<Session>, Error> {
+    async fn session_of_refresh(&self, token: Option<&str>) -> Result<Option<Session>, FlowError> {
         let Some(PresentedRefresh { sid, .. }) =
             token.and_then(|token| refresh_token::parse(&self.inner.secret, token))
         else {
             return Ok(None);
         };
-        self.inner.store.session(&sid).await
+        Ok(self.inner.store.session(&sid).await?)
     }
 
-    async fn revoke_session(&self, sid: &str) -> Result<(), Error> {
+    async fn revoke_session(&self, sid: &str) -> Result<(), FlowError> {
         self.inner.store.revoke_session(sid).await?;
         self.revoke(Revocation::Session {
             sid: sid.to_owned(),

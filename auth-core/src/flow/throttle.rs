@@ -1,7 +1,7 @@
 //! Attempts reserved in the store before the work they guard.
 
 use super::{Authenticator, ClientInfo};
-use crate::Error;
+use super::FlowError;
 use crate::store::{Attempt, Failures};
 
 /// What is being throttled; each step counts in keys of its own.
@@ -44,7 +44,7 @@ impl Reservation {
         step: Step,
         account: Option<&str>,
         client: &ClientInfo,
-    ) -> Result<Reservation, Error> {
+    ) -> Result<Reservation, FlowError> {
         let config = &auth.inner.config;
         let (limit, window) = match step {
             Step::Register => (
@@ -70,7 +70,7 @@ impl Reservation {
                 Ok(attempt) => attempt,
                 Err(error) => {
                     reservation.give_back(auth).await;
-                    return Err(error);
+                    return Err(error.into());
                 }
             };
             match attempt {
@@ -100,7 +100,7 @@ impl Reservation {
     /// The attempt succeeded: the account's failures are forgotten and the
     /// address gets its count back (a successful login is no failure of the
     /// address either).
-    pub(crate) async fn succeeded(self, auth: &Authenticator) -> Result<(), Error> {
+    pub(crate) async fn succeeded(self, auth: &Authenticator) -> Result<(), FlowError> {
         let store = &auth.inner.store;
         if let Some(account) = &self.account {
             store.clear_failures(account).await?;
@@ -113,9 +113,9 @@ impl Reservation {
 }
 
 /// The refusal for a key whose window ends at `failures.window_ends`.
-fn too_many(failures: Failures, now: i64) -> Error {
+fn too_many(failures: Failures, now: i64) -> FlowError {
     let retry_after = failures.window_ends.saturating_sub(now);
-    Error::TooManyAttempts {
+    FlowError::TooManyAttempts {
         retry_after: u64::try_from(retry_after).unwrap_or(1).max(1),
     }
 }

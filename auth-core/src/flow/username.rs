@@ -3,7 +3,7 @@
 use precis_profiles::UsernameCaseMapped;
 use precis_profiles::precis_core::profile::Profile as _;
 
-use crate::Error;
+use super::FlowError;
 
 /// The longest username accepted, in characters (after the profile).
 pub const MAX_USERNAME_CHARS: usize = 64;
@@ -13,7 +13,7 @@ pub const MAX_USERNAME_CHARS: usize = 64;
 /// usual width, lower case, NFC), so `Alice`, `alice` and `Ａｌｉｃｅ` are one
 /// account. What the profile refuses — empty names, spaces, control,
 /// zero-width and bidirectional-control characters — is
-/// [`Error::InvalidUsername`], and so is a name over
+/// [`FlowError::InvalidUsername`], and so is a name over
 /// [`MAX_USERNAME_CHARS`].
 ///
 /// ```
@@ -24,18 +24,18 @@ pub const MAX_USERNAME_CHARS: usize = 64;
 /// assert!(canonical_username("alice\u{200b}").is_err());
 /// assert!(canonical_username("\u{202e}Alice").is_err());
 /// assert!(canonical_username("ada lovelace").is_err());
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn canonical(username: &str) -> Result<String, Error> {
+pub fn canonical(username: &str) -> Result<String, FlowError> {
     // Bound the work before the profile runs over the input.
     if username.len() > MAX_USERNAME_CHARS * 4 {
-        return Err(Error::InvalidUsername);
+        return Err(FlowError::InvalidUsername);
     }
     let canonical = UsernameCaseMapped::new()
         .enforce(username)
-        .map_err(|_| Error::InvalidUsername)?;
+        .map_err(|_| FlowError::InvalidUsername)?;
     if canonical.chars().count() > MAX_USERNAME_CHARS {
-        return Err(Error::InvalidUsername);
+        return Err(FlowError::InvalidUsername);
     }
     Ok(canonical.into_owned())
 }
@@ -70,7 +70,7 @@ mod tests {
             "\u{feff}alice",
         ] {
             assert!(
-                matches!(canonical(name), Err(Error::InvalidUsername)),
+                matches!(canonical(name), Err(FlowError::InvalidUsername)),
                 "{name:?} must be refused"
             );
         }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::Error;
+use super::KeyError;
 
 /// A JWS signature algorithm (RFC 7518, RFC 8037) that a key is bound to.
 ///
@@ -64,16 +64,6 @@ impl Algorithm {
     pub const fn is_symmetric(self) -> bool {
         matches!(self, Algorithm::HS256)
     }
-
-    /// The matching `jsonwebtoken` algorithm, for interoperating with that crate.
-    pub const fn to_jsonwebtoken(self) -> jsonwebtoken::Algorithm {
-        match self {
-            Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
-            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-            Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
-        }
-    }
 }
 
 impl fmt::Display for Algorithm {
@@ -83,11 +73,11 @@ impl fmt::Display for Algorithm {
 }
 
 impl FromStr for Algorithm {
-    type Err = Error;
+    type Err = KeyError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Algorithm::from_header(s)
-            .ok_or_else(|| Error::UnsupportedAlgorithm(s.chars().take(16).collect()))
+            .ok_or_else(|| KeyError::UnsupportedAlgorithm(s.chars().take(16).collect()))
     }
 }
 

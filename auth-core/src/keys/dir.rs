@@ -29,7 +29,7 @@ use super::files::{
 use super::pem::{HMAC_SECRET_LABEL, PemKey, encode, read_key};
 use super::set::Keys;
 use super::{Algorithm, KeySet, SigningKey, VerifyingKey};
-use crate::Error;
+use super::KeyError;
 
 /// The file naming the active key.
 const MARKER: &str = "active";
@@ -44,7 +44,7 @@ const SETTLE_PAUSE: Duration = Duration::from_millis(25);
 /// Checks that `kid` is safe to use as (part of) a file name: 1 to 128
 /// characters of `A-Z a-z 0-9 - _ .`, not starting with a dot. Kids from a
 /// JWKS or a token can never name a path outside the folder.
-pub(crate) fn check_kid_file_name(kid: &str) -> Result<(), Error> {
+pub(crate) fn check_kid_file_name(kid: &str) -> Result<(), KeyError> {
     let safe = !kid.is_empty()
         && kid.len() <= MAX_KID_LEN
         && !kid.starts_with('.')
@@ -54,7 +54,7 @@ pub(crate) fn check_kid_file_name(kid: &str) -> Result<(), Error> {
     if safe {
         Ok(())
     } else {
-        Err(Error::InvalidKey(
+        Err(KeyError::InvalidKey(
             "a kid saved as a file name must be 1 to 128 characters of A-Z a-z 0-9 - _ . not starting with a dot",
         ))
     }
@@ -109,7 +109,7 @@ impl KeySet {
     /// Errors name the file at fault: a missing or empty folder, a `.pem` file
     /// named outside the layout or not holding a key of its algorithm, two
     /// files with one kid, several private keys without an `active` marker.
-    pub fn load_pem_dir(path: impl AsRef<Path>) -> Result<KeySet, Error> {
+    pub fn load_pem_dir(path: impl AsRef<Path>) -> Result<KeySet, KeyError> {
         let dir = path.as_ref();
         match read_folder(dir)? {
             Some(contents) => assemble(dir, contents),
@@ -126,7 +126,7 @@ impl KeySet {
     /// are removed, so a retired key stays retired after a restart. Other files
     /// are left alone. A kid that is not a safe file name is refused before
     /// anything is written.
-    pub fn save_pem_dir(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+    pub fn save_pem_dir(&self, path: impl AsRef<Path>) -> Result<(), KeyError> {
         let dir = path.as_ref();
         let keys = self.load();
         let mut files: Vec<(String, Zeroizing<String>, bool)> = Vec::new();
@@ -162,7 +162,7 @@ impl KeySet {
             )?,
             None => remove_if_present(&dir.join(MARKER))?,
         }
-        let listing_failed = |e| Error::KeyFile {
+        let listing_failed = |e| KeyError::File {
             path: dir.to_owned(),
             source: e,
         };
@@ -184,10 +184,10 @@ impl KeySet {
     /// Processes started together on one empty folder agree on one key: each
     /// tries to claim the `active` marker atomically and the losers adopt the
     /// winner's key. A folder whose signing key has another algorithm than
-    /// `alg` is refused ([`Error::KeyFolderAlgorithm`]), as is a folder with
+    /// `alg` is refused ([`KeyError::FolderAlgorithm`]), as is a folder with
     /// public keys only. This blocks on file I/O: call it at startup or from a
     /// blocking task.
-    pub fn load_or_generate_dir(path: impl AsRef<Path>, alg: Algorithm) -> Result<KeySet, Error> {
+    pub fn load_or_generate_dir(path: impl AsRef<Path>, alg: Algorithm) -> Result<KeySet, KeyError> {
         let dir = path.as_ref();
         let mut generated: Option<SigningKey> = None;
         for _ in 0..SETTLE_ATTEMPTS {
@@ -205,7 +205,7 @@ impl KeySet {
                     let keys = assemble(dir, contents)?;
                     return match keys.signing_key().map(|k| k.algorithm()) {
                         Some(found) if found == alg => Ok(keys),
-                        Some(found) => Err(Error::KeyFolderAlgorithm {
+                        Some(found) => Err(KeyError::FolderAlgorithm {
                             expected: alg,
                             found,
                         }),
@@ -262,23 +262,23 @@ impl KeySet {
 }
 
 /// The text saved for a key that only verifies.
-fn verifying_pem(key: &VerifyingKey) -> Result<Zeroizing<String>, Error> {
+fn verifying_pem(key: &VerifyingKey) -> Result<Zeroizing<String>, KeyError> {
     if let Some(secret) = key.hmac_secret() {
         return Ok(encode(HMAC_SECRET_LABEL, secret));
     }
     key.to_public_pem()
         .map(Zeroizing::new)
-        .ok_or(Error::InvalidKey("the key has no public encoding"))
+        .ok_or(KeyError::InvalidKey("the key has no public encoding"))
 }
 
 /// Reads every key file and the marker; `None` when the folder is missing or
 /// holds no key file.
-fn read_folder(dir: &Path) -> Result<Option<Contents>, Error> {
+fn read_folder(dir: &Path) -> Result<Option<Contents>, KeyError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(Error::KeyFile {
+            return Err(KeyError::File {
                 path: dir.to_owned(),
                 source: e,
             });
@@ -290,7 +290,7 @@ fn read_folder(dir: &Path) -> Result<Option<Contents>, Error> {
         marker: None,
     };
     for entry in entries {
-        let entry = entry.map_err(|e| Error::KeyFile {
+        let entry = entry.map_err(|e| KeyError::File {
             path: dir.to_owned(),
             source: e,
         })?;
@@ -331,7 +331,7 @@ fn read_folder(dir: &Path) -> Result<Option<Contents>, Error> {
 }
 
 /// The key set a folder's contents describe.
-fn assemble(dir: &Path, contents: Contents) -> Result<KeySet, Error> {
+fn assemble(dir: &Path, contents: Contents) -> Result<KeySet, KeyError> {
     let Contents {
         signing,
         public,
@@ -368,7 +368,7 @@ fn assemble(dir: &Path, contents: Contents) -> Result<KeySet, Error> {
         .chain(public)
     {
         if verifying.iter().any(|k| k.kid() == key.kid()) {
-            return Err(Error::DuplicateKid);
+            return Err(KeyError::DuplicateKid);
         }
         verifying.push(key);
     }
@@ -381,7 +381,7 @@ fn assemble(dir: &Path, contents: Contents) -> Result<KeySet, Error> {
 /// Makes `kid` the active key unless another process already did; either way
 /// the marker exists afterwards. The marker is complete before it appears,
 /// because it is hard-linked from a finished temporary file.
-fn claim_marker(dir: &Path, kid: &str) -> Result<(), Error> {
+fn claim_marker(dir: &Path, kid: &str) -> Result<(), KeyError> {
     let temp = write_temp(dir, format!("{kid}\n").as_bytes(), false)?;
     let marker = dir.join(MARKER);
     let linked = fs::hard_link(&temp, &marker);
@@ -389,7 +389,7 @@ fn claim_marker(dir: &Path, kid: &str) -> Result<(), Error> {
     match linked {
         Ok(()) => sync_folder(dir),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Error::KeyFile {
+        Err(e) => Err(KeyError::File {
             path: marker,
             source: e,
         }),

@@ -191,7 +191,7 @@ fn unsafe_kids_are_refused_before_anything_is_written() {
     let imported = KeySet::from_jwks(&set).unwrap();
     assert!(matches!(
         imported.save_pem_dir(&dir),
-        Err(Error::InvalidKey(_))
+        Err(KeyError::InvalidKey(_))
     ));
     assert!(!dir.exists());
     assert_eq!(names(parent.path()), Vec::<String>::new());
@@ -221,7 +221,7 @@ fn a_verify_only_folder_round_trips() {
     assert!(loaded.signing_key().is_none());
     assert_eq!(kids(&loaded), vec![signer.kid().to_owned()]);
     let refused = KeySet::load_or_generate_dir(dir.path(), Algorithm::RS256);
-    assert!(matches!(refused, Err(Error::KeyFile { .. })));
+    assert!(matches!(refused, Err(KeyError::File { .. })));
 }
 
 #[test]
@@ -229,7 +229,7 @@ fn folders_that_do_not_say_which_key_signs_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     assert!(matches!(
         KeySet::load_pem_dir(dir.path()),
-        Err(Error::KeyFile { .. })
+        Err(KeyError::File { .. })
     ));
     assert!(KeySet::load_pem_dir(dir.path().join("missing")).is_err());
 
@@ -290,7 +290,7 @@ fn folders_that_do_not_say_which_key_signs_are_refused() {
     .unwrap();
     assert!(matches!(
         KeySet::load_pem_dir(dir.path()),
-        Err(Error::DuplicateKid)
+        Err(KeyError::DuplicateKid)
     ));
     fs::remove_file(first_file).unwrap();
     assert!(KeySet::load_pem_dir(dir.path()).is_ok());

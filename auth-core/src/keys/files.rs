@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::Error;
+use super::KeyError;
 
 /// Larger than any key file this crate writes (RSA-8192 PKCS#8 is under 7 KiB).
 pub(crate) const MAX_FILE_LEN: u64 = 64 * 1024;
 
 /// Reads a file of at most [`MAX_FILE_LEN`] bytes into a zeroizing buffer;
 /// `None` if it does not exist.
-pub(crate) fn read_small(path: &Path) -> Result<Option<Zeroizing<String>>, Error> {
-    let failed = |e: io::Error| Error::KeyFile {
+pub(crate) fn read_small(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
+    let failed = |e: io::Error| KeyError::File {
         path: path.to_owned(),
         source: e,
     };
@@ -44,19 +44,19 @@ pub(crate) fn write_atomically(
     name: &str,
     bytes: &[u8],
     secret: bool,
-) -> Result<(), Error> {
+) -> Result<(), KeyError> {
     let temp = write_temp(dir, bytes, secret)?;
     let path = dir.join(name);
     fs::rename(&temp, &path).map_err(|e| {
         // Best effort: a leftover temporary file is hidden and ignored anyway.
         let _ = fs::remove_file(&temp);
-        Error::KeyFile { path, source: e }
+        KeyError::File { path, source: e }
     })
 }
 
 /// A new hidden file in `dir` holding `bytes`, flushed to disk; mode 0600 on
 /// unix when it holds a secret.
-pub(crate) fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathBuf, Error> {
+pub(crate) fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathBuf, KeyError> {
     let path = dir.join(format!(".tmp-{}", crate::random::base64_bytes::<12>()?));
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -75,13 +75,13 @@ pub(crate) fn write_temp(dir: &Path, bytes: &[u8], secret: bool) -> Result<PathB
         Ok(()) => Ok(path),
         Err(e) => {
             let _ = fs::remove_file(&path);
-            Err(Error::KeyFile { path, source: e })
+            Err(KeyError::File { path, source: e })
         }
     }
 }
 
 /// Creates `dir` and its parents, readable by the owner only on unix.
-pub(crate) fn create_folder(dir: &Path) -> Result<(), Error> {
+pub(crate) fn create_folder(dir: &Path) -> Result<(), KeyError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -89,17 +89,17 @@ pub(crate) fn create_folder(dir: &Path) -> Result<(), Error> {
         use std::os::unix::fs::DirBuilderExt as _;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|e| Error::KeyFile {
+    builder.create(dir).map_err(|e| KeyError::File {
         path: dir.to_owned(),
         source: e,
     })
 }
 
-pub(crate) fn remove_if_present(path: &Path) -> Result<(), Error> {
+pub(crate) fn remove_if_present(path: &Path) -> Result<(), KeyError> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::KeyFile {
+        Err(e) => Err(KeyError::File {
             path: path.to_owned(),
             source: e,
         }),
@@ -107,11 +107,11 @@ pub(crate) fn remove_if_present(path: &Path) -> Result<(), Error> {
 }
 
 /// Makes renames and links in `dir` durable (unix; elsewhere a no-op).
-pub(crate) fn sync_folder(dir: &Path) -> Result<(), Error> {
+pub(crate) fn sync_folder(dir: &Path) -> Result<(), KeyError> {
     #[cfg(unix)]
     File::open(dir)
         .and_then(|folder| folder.sync_all())
-        .map_err(|e| Error::KeyFile {
+        .map_err(|e| KeyError::File {
             path: dir.to_owned(),
             source: e,
         })?;
@@ -120,13 +120,13 @@ pub(crate) fn sync_folder(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// An [`Error::KeyFile`] for a problem with the contents or name of `path`.
+/// An [`KeyError::File`] for a problem with the contents or name of `path`.
 pub(crate) fn file_error(
     path: &Path,
     kind: io::ErrorKind,
     reason: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> Error {
-    Error::KeyFile {
+) -> KeyError {
+    KeyError::File {
         path: path.to_owned(),
         source: io::Error::new(kind, reason),
     }

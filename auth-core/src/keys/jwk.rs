@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::material::{PublicKey, ec_coordinates};
 use super::set::Keys;
 use super::{Algorithm, KeySet, VerifyingKey};
-use crate::Error;
+use super::KeyError;
 
 /// Bytes of an Ed25519 public key, and of each P-256 coordinate.
 const COORDINATE_LEN: usize = 32;
@@ -32,7 +32,7 @@ const QUOTE_LEN: usize = 32;
 /// let json = serde_json::to_string(&keys.jwks()).unwrap();
 /// let imported = KeySet::from_jwks(&serde_json::from_str(&json).unwrap())?;
 /// assert_eq!(imported.verifying_keys().len(), 1);
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), auth_core::keys::KeyError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JwkSet {
@@ -126,20 +126,20 @@ impl VerifyingKey {
     /// `key_ops` without `verify`, other key types and curves, symmetric keys,
     /// RSA moduli under 2048 bits, and members that are not strict base64url
     /// of the right length.
-    pub fn from_jwk(jwk: &Jwk) -> Result<Self, Error> {
+    pub fn from_jwk(jwk: &Jwk) -> Result<Self, KeyError> {
         if let Some(key_use) = &jwk.key_use
             && key_use != "sig"
         {
-            return Err(Error::InvalidKey("the JWK's use is not sig"));
+            return Err(KeyError::InvalidKey("the JWK's use is not sig"));
         }
         if let Some(ops) = &jwk.key_ops
             && !ops.iter().any(|op| op == "verify")
         {
-            return Err(Error::InvalidKey("the JWK's key_ops do not include verify"));
+            return Err(KeyError::InvalidKey("the JWK's key_ops do not include verify"));
         }
         let kid = match jwk.kid.as_deref() {
             Some(kid) if !kid.is_empty() => kid,
-            _ => return Err(Error::InvalidKey("the JWK has no kid")),
+            _ => return Err(KeyError::InvalidKey("the JWK has no kid")),
         };
         let (alg, public) = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
             ("OKP", Some("Ed25519")) => {
@@ -159,20 +159,20 @@ impl VerifyingKey {
                 let n = strip_leading_zeros(member(&jwk.n, "n", None)?);
                 let e = strip_leading_zeros(member(&jwk.e, "e", None)?);
                 if bit_length(&n) < RSA_MIN_BITS {
-                    return Err(Error::InvalidKey("RSA moduli under 2048 bits are refused"));
+                    return Err(KeyError::InvalidKey("RSA moduli under 2048 bits are refused"));
                 }
                 if n.len() > RSA_MAX_BYTES || e.is_empty() || e.len() > 8 {
-                    return Err(Error::InvalidKey("unsupported RSA key size or exponent"));
+                    return Err(KeyError::InvalidKey("unsupported RSA key size or exponent"));
                 }
                 (Algorithm::RS256, PublicKey::Rsa { n, e })
             }
             ("oct", _) => {
-                return Err(Error::InvalidKey(
+                return Err(KeyError::InvalidKey(
                     "symmetric keys are never taken from a JWK",
                 ));
             }
             (kty, crv) => {
-                return Err(Error::KeyEncoding(format!(
+                return Err(KeyError::Encoding(format!(
                     "unsupported JWK key type {:?} with curve {:?}",
                     quote(kty),
                     crv.map(quote)
@@ -182,7 +182,7 @@ impl VerifyingKey {
         if let Some(named) = jwk.alg.as_deref()
             && !names_algorithm(named, alg)
         {
-            return Err(Error::KeyEncoding(format!(
+            return Err(KeyError::Encoding(format!(
                 "the JWK's alg {:?} does not match its {} key",
                 quote(named),
                 alg
@@ -212,7 +212,7 @@ impl KeySet {
     /// Keys that [`VerifyingKey::from_jwk`] refuses, and keys whose `kid` was
     /// already taken by an earlier key, are skipped and logged at debug level
     /// (without key material). A set left with no key at all is an error.
-    pub fn from_jwks(set: &JwkSet) -> Result<KeySet, Error> {
+    pub fn from_jwks(set: &JwkSet) -> Result<KeySet, KeyError> {
         let mut verifying: Vec<VerifyingKey> = Vec::with_capacity(set.keys.len());
         for jwk in &set.keys {
             let kid = jwk.kid.as_deref().map(quote);
@@ -225,7 +225,7 @@ impl KeySet {
             }
         }
         if verifying.is_empty() {
-            return Err(Error::InvalidKey(
+            return Err(KeyError::InvalidKey(
                 "the JWK Set holds no usable signature key",
             ));
         }
@@ -248,19 +248,19 @@ fn member(
     value: &Option<String>,
     name: &'static str,
     len: Option<usize>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Vec<u8>, KeyError> {
     let value = value
         .as_deref()
-        .ok_or_else(|| Error::KeyEncoding(format!("the JWK has no {name}")))?;
+        .ok_or_else(|| KeyError::Encoding(format!("the JWK has no {name}")))?;
     // Bound the work before decoding: 8192 bits of base64url, with slack.
     if value.len() > 2 * RSA_MAX_BYTES {
-        return Err(Error::KeyEncoding(format!("the JWK's {name} is too long")));
+        return Err(KeyError::Encoding(format!("the JWK's {name} is too long")));
     }
     let bytes = URL_SAFE_NO_PAD
         .decode(value)
-        .map_err(|_| Error::KeyEncoding(format!("the JWK's {name} is not base64url")))?;
+        .map_err(|_| KeyError::Encoding(format!("the JWK's {name} is not base64url")))?;
     match len {
-        Some(len) if bytes.len() != len => Err(Error::KeyEncoding(format!(
+        Some(len) if bytes.len() != len => Err(KeyError::Encoding(format!(
             "the JWK's {name} is {} bytes, not {len}",
             bytes.len()
         ))),
@@ -298,9 +298,9 @@ mod tests {
         (key, jwk)
     }
 
-    fn import(value: &serde_json::Value) -> Result<VerifyingKey, Error> {
+    fn import(value: &serde_json::Value) -> Result<VerifyingKey, KeyError> {
         let jwk: Jwk =
-            serde_json::from_value(value.clone()).map_err(|e| Error::KeyEncoding(e.to_string()))?;
+            serde_json::from_value(value.clone()).map_err(|e| KeyError::Encoding(e.to_string()))?;
         VerifyingKey::from_jwk(&jwk)
     }
 

@@ -16,7 +16,7 @@ use aws_lc_rs::{hmac, rsa};
 use zeroize::Zeroizing;
 
 use super::Algorithm;
-use crate::Error;
+use super::KeyError;
 
 /// Bytes in a freshly generated HS256 secret (the HMAC-SHA-256 block is 64 bytes;
 /// RFC 7518 §3.2 requires at least the hash size, 32).
@@ -51,7 +51,7 @@ enum Signer {
 impl SigningKey {
     /// Generates a new key for `alg` (Ed25519, P-256, RSA-2048, or a 512-bit
     /// HMAC secret) with a `kid` derived from its public half.
-    pub fn generate(alg: Algorithm) -> Result<Self, Error> {
+    pub fn generate(alg: Algorithm) -> Result<Self, KeyError> {
         let secret: Vec<u8> = match alg {
             Algorithm::EdDSA => Ed25519KeyPair::generate()
                 .and_then(|kp| kp.to_pkcs8())
@@ -64,23 +64,23 @@ impl SigningKey {
                 .map(|der| der.as_ref().to_vec()),
             Algorithm::HS256 => {
                 let mut secret = vec![0u8; HMAC_SECRET_LEN];
-                getrandom::fill(&mut secret).map_err(|_| Error::Random)?;
+                crate::random::fill(&mut secret)?;
                 Ok(secret)
             }
         }
-        .map_err(|_| Error::KeyGeneration(alg))?;
+        .map_err(|_| KeyError::Generation(alg))?;
         Self::from_secret(alg, Zeroizing::new(secret), None)
     }
 
     /// Builds a signing key from PKCS#8 DER (EdDSA, ES256, RS256) or from the raw
     /// secret (HS256). Without a `kid`, one is derived from the public key
     /// (RFC 7638 thumbprint) or, for HS256, from a hash of the secret.
-    pub fn from_der(alg: Algorithm, der: &[u8], kid: Option<&str>) -> Result<Self, Error> {
+    pub fn from_der(alg: Algorithm, der: &[u8], kid: Option<&str>) -> Result<Self, KeyError> {
         Self::from_secret(alg, Zeroizing::new(der.to_vec()), kid)
     }
 
     /// An HS256 key from a shared secret of at least 32 bytes.
-    pub fn hs256(secret: &[u8], kid: Option<&str>) -> Result<Self, Error> {
+    pub fn hs256(secret: &[u8], kid: Option<&str>) -> Result<Self, KeyError> {
         Self::from_der(Algorithm::HS256, secret, kid)
     }
 
@@ -88,8 +88,8 @@ impl SigningKey {
         alg: Algorithm,
         secret: Zeroizing<Vec<u8>>,
         kid: Option<&str>,
-    ) -> Result<Self, Error> {
-        let bad = |_| Error::InvalidKey("the private key does not match its algorithm");
+    ) -> Result<Self, KeyError> {
+        let bad = |_| KeyError::InvalidKey("the private key does not match its algorithm");
         let (signer, public, secret) = match alg {
             Algorithm::EdDSA => {
                 let kp = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&secret).map_err(bad)?;
@@ -97,7 +97,7 @@ impl SigningKey {
                 // inside) is not read by every other tool.
                 let v1 = kp
                     .to_pkcs8v1()
-                    .map_err(|_| Error::InvalidKey("the Ed25519 key cannot be encoded"))?;
+                    .map_err(|_| KeyError::InvalidKey("the Ed25519 key cannot be encoded"))?;
                 let public = PublicKey::Ed25519(kp.public_key().as_ref().to_vec());
                 (
                     Signer::Ed25519(kp),
@@ -122,7 +122,7 @@ impl SigningKey {
             }
             Algorithm::HS256 => {
                 if secret.len() < HMAC_MIN_SECRET_LEN {
-                    return Err(Error::InvalidKey("an HS256 secret needs at least 32 bytes"));
+                    return Err(KeyError::InvalidKey("an HS256 secret needs at least 32 bytes"));
                 }
                 let key = Box::new(hmac::Key::new(hmac::HMAC_SHA256, &secret));
                 let public = PublicKey::Hmac(secret.clone());
@@ -161,13 +161,13 @@ impl SigningKey {
     }
 
     /// Signs `message` (the JWS signing input).
-    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         match &self.inner.signer {
             Signer::Ed25519(kp) => Ok(kp.sign(message).as_ref().to_vec()),
             Signer::Ecdsa(kp) => kp
                 .sign(&SystemRandom::new(), message)
                 .map(|s| s.as_ref().to_vec())
-                .map_err(|_| Error::Signing),
+                .map_err(|_| KeyError::Signing),
             Signer::Rsa(kp) => {
                 let mut out = vec![0u8; kp.public_modulus_len()];
                 kp.sign(
@@ -176,7 +176,7 @@ impl SigningKey {
                     message,
                     &mut out,
                 )
-                .map_err(|_| Error::Signing)?;
+                .map_err(|_| KeyError::Signing)?;
                 Ok(out)
             }
             Signer::Hmac(key) => Ok(hmac::sign(key, message).as_ref().to_vec()),
@@ -275,7 +275,7 @@ impl VerifyingKey {
         alg: Algorithm,
         public: PublicKey,
         kid: Option<&str>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, KeyError> {
         let kid = match kid {
             Some(kid) => kid.to_owned(),
             None => public.default_kid(),
@@ -287,11 +287,11 @@ impl VerifyingKey {
         kid: String,
         alg: Algorithm,
         public: PublicKey,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, KeyError> {
         if kid.is_empty() {
-            return Err(Error::InvalidKey("a kid cannot be empty"));
+            return Err(KeyError::InvalidKey("a kid cannot be empty"));
         }
-        let bad = |_| Error::InvalidKey("the public key does not match its algorithm");
+        let bad = |_| KeyError::InvalidKey("the public key does not match its algorithm");
         let verifier = match (&public, alg) {
             (PublicKey::Ed25519(x), Algorithm::EdDSA) => {
                 Verifier::Parsed(ParsedPublicKey::new(&sig::ED25519, x).map_err(bad)?)
@@ -314,7 +314,7 @@ impl VerifyingKey {
                 Verifier::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
             }
             _ => {
-                return Err(Error::InvalidKey(
+                return Err(KeyError::InvalidKey(
                     "the key type does not match its algorithm",
                 ));
             }
@@ -322,7 +322,7 @@ impl VerifyingKey {
         let spki = match &verifier {
             Verifier::Parsed(key) => Some(
                 key.as_der()
-                    .map_err(|_| Error::InvalidKey("the public key cannot be encoded"))?
+                    .map_err(|_| KeyError::InvalidKey("the public key cannot be encoded"))?
                     .as_ref()
                     .to_vec(),
             ),

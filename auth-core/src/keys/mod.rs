@@ -3,6 +3,7 @@
 
 mod algorithm;
 mod dir;
+mod error;
 pub(crate) mod files;
 mod jwk;
 mod material;
@@ -10,6 +11,7 @@ mod pem;
 mod set;
 
 pub use algorithm::Algorithm;
+pub use error::KeyError;
 pub use jwk::{Jwk, JwkSet};
 pub use material::{SigningKey, VerifyingKey};
 pub use pem::HMAC_SECRET_LABEL;

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::material::PublicKey;
 use super::{Algorithm, SigningKey, VerifyingKey};
-use crate::Error;
+use super::KeyError;
 
 /// PKCS#8 `PrivateKeyInfo` (RFC 5208, RFC 5958): EdDSA, ES256, RS256 keys.
 pub(crate) const PRIVATE_KEY_LABEL: &str = "PRIVATE KEY";
@@ -61,9 +61,9 @@ impl SigningKey {
     /// let key = SigningKey::generate(Algorithm::ES256)?;
     /// let again = SigningKey::from_pem(Algorithm::ES256, &key.to_pem(), None)?;
     /// assert_eq!(again.kid(), key.kid());
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), auth_core::keys::KeyError>(())
     /// ```
-    pub fn from_pem(alg: Algorithm, pem: &str, kid: Option<&str>) -> Result<Self, Error> {
+    pub fn from_pem(alg: Algorithm, pem: &str, kid: Option<&str>) -> Result<Self, KeyError> {
         let (label, der) = parse_single(pem)?;
         signing_key_from_block(alg, &label, der, kid)
     }
@@ -87,7 +87,7 @@ impl VerifyingKey {
     ///
     /// HS256 has no public key and is refused. Without a `kid`, the RFC 7638
     /// thumbprint is used, so it matches the kid of the private half.
-    pub fn from_public_pem(alg: Algorithm, pem: &str, kid: Option<&str>) -> Result<Self, Error> {
+    pub fn from_public_pem(alg: Algorithm, pem: &str, kid: Option<&str>) -> Result<Self, KeyError> {
         let (label, der) = parse_single(pem)?;
         if label != PUBLIC_KEY_LABEL {
             return Err(wrong_label(&label, alg));
@@ -112,7 +112,7 @@ pub(super) enum PemKey {
 }
 
 /// Reads whichever kind of key `text` holds, judging by its label.
-pub(super) fn read_key(alg: Algorithm, text: &str, kid: Option<&str>) -> Result<PemKey, Error> {
+pub(super) fn read_key(alg: Algorithm, text: &str, kid: Option<&str>) -> Result<PemKey, KeyError> {
     let (label, der) = parse_single(text)?;
     if label == PUBLIC_KEY_LABEL {
         let public = public_key_from_spki(alg, &der)?;
@@ -129,30 +129,30 @@ fn signing_key_from_block(
     label: &str,
     der: Zeroizing<Vec<u8>>,
     kid: Option<&str>,
-) -> Result<SigningKey, Error> {
+) -> Result<SigningKey, KeyError> {
     let pkcs8 = match (label, alg) {
         (PRIVATE_KEY_LABEL, Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256)
         | (HMAC_SECRET_LABEL, Algorithm::HS256) => der,
         (EC_PRIVATE_KEY_LABEL, Algorithm::ES256) => {
             let kp =
                 EcdsaKeyPair::from_private_key_der(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, &der)
-                    .map_err(|_| Error::InvalidKey("not a P-256 EC PRIVATE KEY"))?;
+                    .map_err(|_| KeyError::InvalidKey("not a P-256 EC PRIVATE KEY"))?;
             let doc = kp
                 .to_pkcs8v1()
-                .map_err(|_| Error::InvalidKey("the EC key cannot be encoded"))?;
+                .map_err(|_| KeyError::InvalidKey("the EC key cannot be encoded"))?;
             Zeroizing::new(doc.as_ref().to_vec())
         }
         (RSA_PRIVATE_KEY_LABEL, Algorithm::RS256) => {
             let kp = RsaKeyPair::from_der(&der).map_err(|_| {
-                Error::InvalidKey("not a usable RSA PRIVATE KEY (2048 to 8192 bits)")
+                KeyError::InvalidKey("not a usable RSA PRIVATE KEY (2048 to 8192 bits)")
             })?;
             let doc = kp
                 .as_der()
-                .map_err(|_| Error::InvalidKey("the RSA key cannot be encoded"))?;
+                .map_err(|_| KeyError::InvalidKey("the RSA key cannot be encoded"))?;
             Zeroizing::new(doc.as_ref().to_vec())
         }
         (ENCRYPTED_PRIVATE_KEY_LABEL, _) => {
-            return Err(Error::KeyEncoding(
+            return Err(KeyError::Encoding(
                 "encrypted private keys are not supported; decrypt the key first".into(),
             ));
         }
@@ -162,9 +162,9 @@ fn signing_key_from_block(
 }
 
 /// The raw components of a SubjectPublicKeyInfo, checked by the crypto backend.
-fn public_key_from_spki(alg: Algorithm, der: &[u8]) -> Result<PublicKey, Error> {
-    fn unusable<E>(_: E) -> Error {
-        Error::InvalidKey("not a usable public key for this algorithm")
+fn public_key_from_spki(alg: Algorithm, der: &[u8]) -> Result<PublicKey, KeyError> {
+    fn unusable<E>(_: E) -> KeyError {
+        KeyError::InvalidKey("not a usable public key for this algorithm")
     }
     let public = match alg {
         Algorithm::EdDSA => {
@@ -191,7 +191,7 @@ fn public_key_from_spki(alg: Algorithm, der: &[u8]) -> Result<PublicKey, Error> 
             }
         }
         Algorithm::HS256 => {
-            return Err(Error::InvalidKey(
+            return Err(KeyError::InvalidKey(
                 "HS256 has no public key; load its secret as a SigningKey",
             ));
         }
@@ -199,47 +199,47 @@ fn public_key_from_spki(alg: Algorithm, der: &[u8]) -> Result<PublicKey, Error> 
     Ok(public)
 }
 
-fn strip_spki_prefix<'a>(der: &'a [u8], prefix: &[u8], key_len: usize) -> Result<&'a [u8], Error> {
+fn strip_spki_prefix<'a>(der: &'a [u8], prefix: &[u8], key_len: usize) -> Result<&'a [u8], KeyError> {
     der.strip_prefix(prefix)
         .filter(|key| key.len() == key_len)
-        .ok_or(Error::InvalidKey(
+        .ok_or(KeyError::InvalidKey(
             "unsupported public key encoding (a compressed point?)",
         ))
 }
 
 /// Exactly one PEM block without headers; its label and zeroizing contents.
-fn parse_single(text: &str) -> Result<(String, Zeroizing<Vec<u8>>), Error> {
+fn parse_single(text: &str) -> Result<(String, Zeroizing<Vec<u8>>), KeyError> {
     // The pem crate's errors can quote pieces of the input (which may be a
     // private key), so they are replaced by fixed messages.
     let mut blocks = ::pem::parse_many(text)
-        .map_err(|_| Error::KeyEncoding("not a well-formed PEM document".into()))?;
+        .map_err(|_| KeyError::Encoding("not a well-formed PEM document".into()))?;
     if blocks.len() != 1 {
         // Also wipe every block we will not use.
         for block in blocks.drain(..) {
             drop(Zeroizing::new(block.into_contents()));
         }
-        return Err(Error::KeyEncoding("expected exactly one PEM block".into()));
+        return Err(KeyError::Encoding("expected exactly one PEM block".into()));
     }
     let Some(block) = blocks.pop() else {
-        return Err(Error::KeyEncoding("expected exactly one PEM block".into()));
+        return Err(KeyError::Encoding("expected exactly one PEM block".into()));
     };
     let has_headers = block.headers().iter().next().is_some();
     let label = block.tag().to_owned();
     let contents = Zeroizing::new(block.into_contents());
     if has_headers {
-        return Err(Error::KeyEncoding(
+        return Err(KeyError::Encoding(
             "PEM headers (legacy encrypted keys) are not supported".into(),
         ));
     }
     if contents.is_empty() {
-        return Err(Error::KeyEncoding("the PEM block is empty".into()));
+        return Err(KeyError::Encoding("the PEM block is empty".into()));
     }
     Ok((label, contents))
 }
 
-fn wrong_label(label: &str, alg: Algorithm) -> Error {
+fn wrong_label(label: &str, alg: Algorithm) -> KeyError {
     let label: String = label.chars().take(32).collect();
-    Error::KeyEncoding(format!(
+    KeyError::Encoding(format!(
         "a PEM block labelled {label:?} is not accepted for an {alg} key"
     ))
 }
@@ -390,7 +390,7 @@ mod tests {
         }
         assert!(matches!(
             SigningKey::from_pem(Algorithm::HS256, &short_hmac, None),
-            Err(Error::InvalidKey(_))
+            Err(KeyError::InvalidKey(_))
         ));
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use super::{Algorithm, SigningKey, VerifyingKey};
-use crate::Error;
+use super::KeyError;
 
 /// The keys of one issuer: the active signing key and every key that still verifies.
 ///
@@ -25,7 +25,7 @@ use crate::Error;
 /// assert!(keys.verifying_key(&old).is_some()); // still verifies until retired
 /// keys.retire(&old)?;
 /// assert!(keys.verifying_key(&old).is_none());
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), auth_core::keys::KeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct KeySet {
@@ -93,7 +93,7 @@ impl Keys {
 
 impl KeySet {
     /// A set whose only key is a new key for `alg`.
-    pub fn generate(alg: Algorithm) -> Result<Self, Error> {
+    pub fn generate(alg: Algorithm) -> Result<Self, KeyError> {
         Ok(Self::new(SigningKey::generate(alg)?))
     }
 
@@ -107,7 +107,7 @@ impl KeySet {
     }
 
     /// A set that only verifies: for services that accept tokens another service signs.
-    pub fn verify_only(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, Error> {
+    pub fn verify_only(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, KeyError> {
         let set = Self::from_keys(Keys {
             signing: None,
             verifying: Vec::new(),
@@ -193,7 +193,7 @@ impl KeySet {
     }
 
     /// Adds a key that verifies but never signs (e.g. another instance's new key).
-    pub fn add_verifying_key(&self, key: VerifyingKey) -> Result<(), Error> {
+    pub fn add_verifying_key(&self, key: VerifyingKey) -> Result<(), KeyError> {
         let mut clash = false;
         self.state.rcu(|keys| {
             clash = keys.verifying.iter().any(|k| k.kid() == key.kid());
@@ -207,20 +207,20 @@ impl KeySet {
             }
         });
         if clash {
-            return Err(Error::DuplicateKid);
+            return Err(KeyError::DuplicateKid);
         }
         Ok(())
     }
 
     /// Removes the key named `kid`: tokens it signed stop verifying at once.
     /// The active signing key cannot be retired; rotate first.
-    pub fn retire(&self, kid: &str) -> Result<(), Error> {
+    pub fn retire(&self, kid: &str) -> Result<(), KeyError> {
         let keys = self.state.load();
         if keys.signing.as_ref().is_some_and(|k| k.kid() == kid) {
-            return Err(Error::RetireActiveKey);
+            return Err(KeyError::RetireActiveKey);
         }
         if !keys.verifying.iter().any(|k| k.kid() == kid) {
-            return Err(Error::UnknownKid);
+            return Err(KeyError::UnknownKid);
         }
         drop(keys);
         self.state.rcu(|keys| Keys {

@@ -7,7 +7,7 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use zeroize::Zeroizing;
 
-use crate::Error;
+use super::MfaError;
 
 /// What a user needs to add a TOTP secret to an authenticator app. Every
 /// field holds the secret, so all are zeroized on drop and hidden from `Debug`.
@@ -43,9 +43,9 @@ pub(super) fn percent_encode(text: &str) -> String {
         })
 }
 
-pub(super) fn qr_svg(uri: &str) -> Result<Zeroizing<String>, Error> {
+pub(super) fn qr_svg(uri: &str) -> Result<Zeroizing<String>, MfaError> {
     let code = QrCode::new(uri.as_bytes())
-        .map_err(|_| Error::TotpSetup("the otpauth URI is too long for a QR code"))?;
+        .map_err(|_| MfaError::Setup("the otpauth URI is too long for a QR code"))?;
     let document = Zeroizing::new(
         code.render::<svg::Color<'_>>()
             .min_dimensions(240, 240)

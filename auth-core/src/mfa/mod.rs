@@ -13,11 +13,15 @@
 //!   [`CodeSender`], stored hashed, throttled.
 
 mod enrollment;
+mod error;
 mod one_time_code;
 mod recovery;
 mod totp;
 
 pub use enrollment::TotpEnrollment;
-pub use one_time_code::{Channel, CodeSender, DevLogSender, OneTimeCode, OneTimeCodes};
+pub use error::MfaError;
+pub use one_time_code::{
+    Channel, CodeSender, DeliveryError, DevLogSender, OneTimeCode, OneTimeCodes,
+};
 pub use recovery::RecoveryCodes;
 pub use totp::{Totp, TotpSecret};

@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use zeroize::Zeroizing;
 
-use crate::Error;
+use super::MfaError;
 use crate::store::{OneTimeStore, SecretHash, ThrottleStore, User};
 
 /// The domain label of one-time-code hashes in [`SecretHash::of`].
@@ -74,8 +74,7 @@ impl fmt::Debug for OneTimeCode {
 ///
 /// ```
 /// use async_trait::async_trait;
-/// use auth_core::Error;
-/// use auth_core::mfa::{Channel, CodeSender, OneTimeCode};
+/// use auth_core::mfa::{Channel, CodeSender, DeliveryError, OneTimeCode};
 /// use auth_core::store::User;
 ///
 /// /// The application's mail client.
@@ -90,20 +89,28 @@ impl fmt::Debug for OneTimeCode {
 ///
 /// #[async_trait]
 /// impl CodeSender for Mailer {
-///     async fn send(&self, user: &User, _: Channel, code: &OneTimeCode) -> Result<(), Error> {
+///     async fn send(&self, user: &User, _: Channel, code: &OneTimeCode) -> Result<(), DeliveryError> {
 ///         let body = format!("Your sign-in code is {}.", code.expose_secret());
-///         self.send_mail(&user.id, &body)
-///             .await
-///             .map_err(|e| Error::CodeDelivery(e.to_string()))
+///         self.send_mail(&user.id, &body).await?; // its error names no code
+///         Ok(())
 ///     }
 /// }
 /// ```
 #[async_trait]
 pub trait CodeSender: Send + Sync + 'static {
-    /// Sends `code` to `user` over `channel`. On failure, return
-    /// [`Error::CodeDelivery`] with a message that does not contain the code.
-    async fn send(&self, user: &User, channel: Channel, code: &OneTimeCode) -> Result<(), Error>;
+    /// Sends `code` to `user` over `channel`. On failure, return an error
+    /// whose message does not contain the code.
+    async fn send(
+        &self,
+        user: &User,
+        channel: Channel,
+        code: &OneTimeCode,
+    ) -> Result<(), DeliveryError>;
 }
+
+/// What a [`CodeSender`] answers when it could not deliver a code: any error
+/// of its own (the mail or SMS client's), which must not hold the code.
+pub type DeliveryError = Box<dyn std::error::Error + Send + Sync>;
 
 /// **For development only.** A [`CodeSender`] that writes the code to the log
 /// at `warn` level instead of sending it, so that a demo or a local setup can
@@ -116,7 +123,12 @@ pub struct DevLogSender;
 
 #[async_trait]
 impl CodeSender for DevLogSender {
-    async fn send(&self, user: &User, channel: Channel, code: &OneTimeCode) -> Result<(), Error> {
+    async fn send(
+        &self,
+        user: &User,
+        channel: Channel,
+        code: &OneTimeCode,
+    ) -> Result<(), DeliveryError> {
         tracing::warn!(
             target: "auth_core::mfa::dev_log_sender",
             user_id = %user.id,
@@ -189,7 +201,7 @@ impl OneTimeCodes {
         user: &User,
         channel: Channel,
         now: i64,
-    ) -> Result<i64, Error>
+    ) -> Result<i64, MfaError>
     where
         St: OneTimeStore + ?Sized,
         Se: CodeSender + ?Sized,
@@ -203,7 +215,10 @@ impl OneTimeCodes {
                 expires_at,
             )
             .await?;
-        sender.send(user, channel, &code).await?;
+        sender
+            .send(user, channel, &code)
+            .await
+            .map_err(MfaError::Delivery)?;
         Ok(expires_at)
     }
 
@@ -216,7 +231,7 @@ impl OneTimeCodes {
         user_id: &str,
         code: &str,
         now: i64,
-    ) -> Result<bool, Error>
+    ) -> Result<bool, MfaError>
     where
         St: OneTimeStore + ThrottleStore + ?Sized,
     {
@@ -261,11 +276,11 @@ fn code_hash(user_id: &str, code: &str) -> SecretHash {
 
 /// A uniform six-digit code: 32-bit draws at or above the largest multiple of
 /// 10^6 are rejected, so no code is likelier than another.
-fn random_code() -> Result<OneTimeCode, Error> {
+fn random_code() -> Result<OneTimeCode, MfaError> {
     const LIMIT: u32 = u32::MAX - u32::MAX % CODE_SPACE;
     loop {
         let mut bytes = Zeroizing::new([0u8; 4]);
-        getrandom::fill(bytes.as_mut()).map_err(|_| Error::Random)?;
+        crate::random::fill(bytes.as_mut())?;
         let value = Zeroizing::new(u32::from_le_bytes(*bytes));
         if *value < LIMIT {
             return Ok(OneTimeCode(Zeroizing::new(format!(

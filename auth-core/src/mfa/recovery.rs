@@ -4,7 +4,8 @@
 use zeroize::Zeroizing;
 
 use crate::store::SecretHash;
-use crate::{Error, ServerSecret};
+use super::MfaError;
+use crate::ServerSecret;
 
 /// How many codes a user gets.
 const COUNT: usize = 10;
@@ -31,7 +32,7 @@ const HASH_DOMAIN: &str = "recovery-code";
 /// // What the user types later, however they type it:
 /// let typed = shown[0].to_uppercase().replace('-', " ");
 /// assert_eq!(RecoveryCodes::hash(&typed), Some(stored[0]));
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RecoveryCodes;
@@ -39,7 +40,7 @@ pub struct RecoveryCodes;
 impl RecoveryCodes {
     /// Ten new codes, formatted `xxxxx-xxxxx`, and their hashes in the same
     /// order. Show the codes once and store only the hashes.
-    pub fn generate() -> Result<(Vec<String>, Vec<SecretHash>), Error> {
+    pub fn generate() -> Result<(Vec<String>, Vec<SecretHash>), MfaError> {
         let mut codes: Vec<String> = Vec::with_capacity(COUNT);
         while codes.len() < COUNT {
             let code = random_code()?;
@@ -80,9 +81,9 @@ impl RecoveryCodes {
 /// The purpose label of keyed recovery-code hashes under the server secret.
 const KEYED_PURPOSE: &str = "recovery-code";
 
-fn random_code() -> Result<String, Error> {
+fn random_code() -> Result<String, MfaError> {
     let mut bytes = Zeroizing::new([0u8; LEN]);
-    getrandom::fill(bytes.as_mut()).map_err(|_| Error::Random)?;
+    crate::random::fill(bytes.as_mut())?;
     let mut code = String::with_capacity(LEN + 1);
     for (i, byte) in bytes.iter().enumerate() {
         if i == LEN / 2 {

@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 
 use super::enrollment::{TotpEnrollment, percent_encode, qr_svg};
 use crate::store::{OneTimeStore, TotpState};
-use crate::{Error, ServerSecret};
+use super::MfaError;
+use crate::ServerSecret;
 
 /// RFC 4226 §4 asks for at least 128 bits of shared secret and recommends 160.
 const SECRET_LEN: usize = 20;
@@ -29,7 +30,7 @@ const SECRET_LEN: usize = 20;
 /// let secret = Totp::generate_secret()?;
 /// let enrollment = totp.enrollment(&secret, "alice")?;
 /// assert!(enrollment.otpauth_uri.starts_with("otpauth://totp/Example:alice?"));
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Totp {
@@ -76,9 +77,9 @@ impl Totp {
     }
 
     /// A new random shared secret of 160 bits.
-    pub fn generate_secret() -> Result<TotpSecret, Error> {
+    pub fn generate_secret() -> Result<TotpSecret, MfaError> {
         let mut bytes = Zeroizing::new(vec![0u8; SECRET_LEN]);
-        getrandom::fill(&mut bytes).map_err(|_| Error::Random)?;
+        crate::random::fill(&mut bytes)?;
         Ok(TotpSecret(bytes))
     }
 
@@ -86,25 +87,25 @@ impl Totp {
     /// secret in base32, the `otpauth://` URI (Key Uri Format) and a QR code
     /// of that URI.
     ///
-    /// Fails with [`Error::TotpSetup`] when the issuer or `account_name`
+    /// Fails with [`MfaError::Setup`] when the issuer or `account_name`
     /// holds a `:` (the Key Uri Format separates them by it), when the
     /// account name is empty, or when the settings are out of range.
     pub fn enrollment(
         &self,
         secret: &TotpSecret,
         account_name: &str,
-    ) -> Result<TotpEnrollment, Error> {
+    ) -> Result<TotpEnrollment, MfaError> {
         self.validate()?;
         if self.issuer.contains(':') {
-            return Err(Error::TotpSetup("the issuer contains ':'"));
+            return Err(MfaError::Setup("the issuer contains ':'"));
         }
         if account_name.is_empty() || account_name.contains(':') {
-            return Err(Error::TotpSetup(
+            return Err(MfaError::Setup(
                 "the account name is empty or contains ':'",
             ));
         }
         if secret.0.len() < 16 {
-            return Err(Error::TotpSetup("the secret is shorter than 128 bits"));
+            return Err(MfaError::Setup("the secret is shorter than 128 bits"));
         }
 
         let secret_base32 = secret.to_base32();
@@ -167,7 +168,7 @@ impl Totp {
         secret: &[u8],
         code: &str,
         now: i64,
-    ) -> Result<bool, Error>
+    ) -> Result<bool, MfaError>
     where
         S: OneTimeStore + ?Sized,
     {
@@ -180,9 +181,9 @@ impl Totp {
             .saturating_add(u64::from(self.skew_steps))
             .saturating_mul(self.step_secs);
         let expires_at = i64::try_from(expires_at).unwrap_or(i64::MAX);
-        store
+        Ok(store
             .use_once(&format!("totp:{user_id}:{step}"), expires_at)
-            .await
+            .await?)
     }
 
     /// The code an authenticator app shows at `time` for `secret`; `None` if
@@ -195,12 +196,12 @@ impl Totp {
         ))
     }
 
-    fn validate(&self) -> Result<(), Error> {
+    fn validate(&self) -> Result<(), MfaError> {
         if !(6..=8).contains(&self.digits) {
-            return Err(Error::TotpSetup("digits must be 6 to 8"));
+            return Err(MfaError::Setup("digits must be 6 to 8"));
         }
         if self.step_secs == 0 {
-            return Err(Error::TotpSetup(
+            return Err(MfaError::Setup(
                 "the time step must be at least one second",
             ));
         }
@@ -259,7 +260,7 @@ impl TotpSecret {
         server: &ServerSecret,
         user_id: &str,
         confirmed: bool,
-    ) -> Result<TotpState, Error> {
+    ) -> Result<TotpState, MfaError> {
         let sealed = server.seal(SEAL_PURPOSE, user_id.as_bytes(), self.as_bytes())?;
         Ok(TotpState {
             secret: Zeroizing::new(sealed),
@@ -452,7 +453,7 @@ mod tests {
         ] {
             assert!(matches!(
                 totp.enrollment(&secret, "alice"),
-                Err(Error::TotpSetup(_))
+                Err(MfaError::Setup(_))
             ));
             assert_eq!(totp.code_at(RFC_SECRET, 59), None);
             assert_eq!(totp.check(RFC_SECRET, "287082", 59), None);
@@ -474,15 +475,15 @@ mod tests {
         );
         assert!(matches!(
             totp.enrollment(&secret, "a:b"),
-            Err(Error::TotpSetup(_))
+            Err(MfaError::Setup(_))
         ));
         assert!(matches!(
             totp.enrollment(&secret, ""),
-            Err(Error::TotpSetup(_))
+            Err(MfaError::Setup(_))
         ));
         assert!(matches!(
             Totp::issuer("A:B").enrollment(&secret, "bob"),
-            Err(Error::TotpSetup(_))
+            Err(MfaError::Setup(_))
         ));
     }
 

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use super::phc::{self, StoredHash};
 use super::policy::PasswordPolicy;
 use super::pool::{HashingPool, PoolStats};
-use crate::Error;
+use super::PasswordError;
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl PasswordCheck {
 /// threads nor more than that many times its memory cost (19 MiB by default).
 /// At most [`PasswordPolicy::queue`] other callers wait, in arrival order,
 /// asynchronously (a waiting caller holds no thread and no argon2 memory);
-/// one more is refused at once with [`Error::Overloaded`] (HTTP 503), so a
+/// one more is refused at once with [`PasswordError::Overloaded`] (HTTP 503), so a
 /// flood of registrations or logins bounds the wait of a legitimate login to
 /// `queue / capacity` hash times instead of growing with the flood. Watch
 /// [`PasswordHasher::pool_stats`]. A caller whose future is dropped while it
@@ -60,7 +60,7 @@ impl PasswordCheck {
 /// use auth_core::password::PasswordCheck;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), auth_core::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let policy = PasswordPolicy::insecure_fast_for_tests();
 /// # /*
 /// let policy = PasswordPolicy::default();
@@ -134,10 +134,10 @@ impl PasswordHasher {
     /// 16-byte salt.
     ///
     /// # Errors
-    /// [`Error::PasswordTooLong`] or [`Error::PasswordTooShort`] at once,
-    /// before waiting for the pool; [`Error::Random`], [`Error::Hashing`] or
-    /// [`Error::HashingPool`] if the machinery fails.
-    pub async fn hash(&self, password: &str) -> Result<String, Error> {
+    /// [`PasswordError::TooLong`] or [`PasswordError::TooShort`] at once,
+    /// before waiting for the pool; [`PasswordError::Random`], [`PasswordError::Hashing`] or
+    /// [`PasswordError::Pool`] if the machinery fails.
+    pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
         self.inner.policy.check_new_len(password)?;
         let salt = phc::random_salt()?;
         let argon2 = Argon2::new(
@@ -152,7 +152,7 @@ impl PasswordHasher {
                 argon2
                     .hash_password(password.as_bytes(), &salt)
                     .map(|hash| hash.to_string())
-                    .map_err(|e| Error::Hashing(e.to_string()))
+                    .map_err(PasswordError::Hashing)
             })
             .await?
     }
@@ -166,11 +166,11 @@ impl PasswordHasher {
     /// predate the policy.
     ///
     /// # Errors
-    /// [`Error::PasswordTooLong`] at once, before waiting for the pool;
-    /// [`Error::MalformedHash`] if `phc` is not an argon2 PHC string this
+    /// [`PasswordError::TooLong`] at once, before waiting for the pool;
+    /// [`PasswordError::MalformedHash`] if `phc` is not an argon2 PHC string this
     /// hasher agrees to run (stored hashes may ask for more than the policy,
-    /// up to 256 MiB and 32 passes); [`Error::HashingPool`] if the pool fails.
-    pub async fn verify(&self, password: &str, phc: &str) -> Result<PasswordCheck, Error> {
+    /// up to 256 MiB and 32 passes); [`PasswordError::Pool`] if the pool fails.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<PasswordCheck, PasswordError> {
         self.inner.policy.check_max_len(password)?;
         let needs_rehash = StoredHash::parse(phc, self.inner.policy.params())?
             .needs_rehash(self.inner.policy.params());
@@ -190,7 +190,7 @@ impl PasswordHasher {
     /// # Errors
     /// As [`verify`](Self::verify): an over-long password is refused at once
     /// here too, as it would be for a real user.
-    pub async fn verify_dummy(&self, password: &str) -> Result<PasswordCheck, Error> {
+    pub async fn verify_dummy(&self, password: &str) -> Result<PasswordCheck, PasswordError> {
         self.inner.policy.check_max_len(password)?;
         let dummy = self.dummy_hash()?.to_owned();
         // The outcome is ignored: the answer for an unknown user is always "no".
@@ -214,8 +214,8 @@ impl PasswordHasher {
     /// current hash costs; no known password matches it.
     ///
     /// # Errors
-    /// [`Error::Random`] if the random source fails on first use.
-    pub fn dummy_hash(&self) -> Result<&str, Error> {
+    /// [`PasswordError::Random`] if the random source fails on first use.
+    pub fn dummy_hash(&self) -> Result<&str, PasswordError> {
         if let Some(dummy) = self.inner.dummy.get() {
             return Ok(dummy);
         }
@@ -223,18 +223,18 @@ impl PasswordHasher {
         Ok(self.inner.dummy.get_or_init(|| fresh))
     }
 
-    async fn run_verify(&self, password: &str, phc: String) -> Result<bool, Error> {
+    async fn run_verify(&self, password: &str, phc: String) -> Result<bool, PasswordError> {
         let password = Zeroizing::new(password.to_owned());
         self.inner
             .pool
             .run(move || {
-                let hash = PasswordHash::new(&phc).map_err(|_| Error::MalformedHash)?;
+                let hash = PasswordHash::new(&phc).map_err(|_| PasswordError::MalformedHash)?;
                 // The stored hash names its own algorithm, version and
                 // parameters; the default context only supplies the code.
                 match Argon2::default().verify_password(password.as_bytes(), &hash) {
                     Ok(()) => Ok(true),
                     Err(argon2::password_hash::Error::Password) => Ok(false),
-                    Err(_) => Err(Error::MalformedHash),
+                    Err(_) => Err(PasswordError::MalformedHash),
                 }
             })
             .await?

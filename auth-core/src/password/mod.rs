@@ -7,6 +7,7 @@
 //!   [`PasswordPolicy::insecure_fast_for_tests`]), pool size;
 //! - [`PasswordHasher`]: `hash`, `verify`, `verify_dummy`, `needs_rehash`.
 
+mod error;
 mod hasher;
 mod phc;
 mod policy;
@@ -14,6 +15,7 @@ mod pool;
 #[cfg(test)]
 mod tests;
 
+pub use error::PasswordError;
 pub use hasher::{PasswordCheck, PasswordHasher};
 pub use policy::{Argon2Params, DEFAULT_HASH_QUEUE, PasswordPolicy, PasswordProblem};
 pub use pool::PoolStats;

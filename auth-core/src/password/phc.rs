@@ -4,7 +4,7 @@
 use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Params, Version};
 
-use crate::Error;
+use super::PasswordError;
 
 /// A stored hash may predate a change of policy and ask for more than the
 /// current parameters, but not without limit: a corrupted or planted hash
@@ -30,25 +30,25 @@ impl StoredHash {
     /// running argon2, so that a bad hash fails before waiting for the pool.
     ///
     /// # Errors
-    /// [`Error::MalformedHash`] for anything but an argon2 PHC string with a
+    /// [`PasswordError::MalformedHash`] for anything but an argon2 PHC string with a
     /// salt, a digest and affordable parameters.
-    pub(super) fn parse(phc: &str, current: &Params) -> Result<Self, Error> {
-        let hash = PasswordHash::new(phc).map_err(|_| Error::MalformedHash)?;
-        let algorithm = Algorithm::try_from(hash.algorithm).map_err(|_| Error::MalformedHash)?;
+    pub(super) fn parse(phc: &str, current: &Params) -> Result<Self, PasswordError> {
+        let hash = PasswordHash::new(phc).map_err(|_| PasswordError::MalformedHash)?;
+        let algorithm = Algorithm::try_from(hash.algorithm).map_err(|_| PasswordError::MalformedHash)?;
         let version = hash
             .version
             .map(Version::try_from)
             .transpose()
-            .map_err(|_| Error::MalformedHash)?;
-        let params = Params::try_from(&hash).map_err(|_| Error::MalformedHash)?;
+            .map_err(|_| PasswordError::MalformedHash)?;
+        let params = Params::try_from(&hash).map_err(|_| PasswordError::MalformedHash)?;
         let (Some(salt), Some(_digest)) = (hash.salt, &hash.hash) else {
-            return Err(Error::MalformedHash);
+            return Err(PasswordError::MalformedHash);
         };
         let salt_len = decoded_salt_len(salt)?;
         if params.m_cost() > current.m_cost().max(MAX_STORED_MEMORY_KIB)
             || params.t_cost() > current.t_cost().max(MAX_STORED_ITERATIONS)
         {
-            return Err(Error::MalformedHash);
+            return Err(PasswordError::MalformedHash);
         }
         Ok(Self {
             algorithm,
@@ -72,13 +72,13 @@ impl StoredHash {
     }
 }
 
-fn decoded_salt_len(salt: Salt<'_>) -> Result<usize, Error> {
+fn decoded_salt_len(salt: Salt<'_>) -> Result<usize, PasswordError> {
     let mut buf = [0u8; Salt::MAX_LENGTH];
     let bytes = salt
         .decode_b64(&mut buf)
-        .map_err(|_| Error::MalformedHash)?;
+        .map_err(|_| PasswordError::MalformedHash)?;
     if bytes.len() < argon2::MIN_SALT_LEN {
-        return Err(Error::MalformedHash);
+        return Err(PasswordError::MalformedHash);
     }
     Ok(bytes.len())
 }
@@ -89,10 +89,10 @@ pub(super) fn output_len(params: &Params) -> usize {
 }
 
 /// A random salt for a new hash.
-pub(super) fn random_salt() -> Result<SaltString, Error> {
+pub(super) fn random_salt() -> Result<SaltString, PasswordError> {
     let mut bytes = [0u8; SALT_LEN];
-    getrandom::fill(&mut bytes).map_err(|_| Error::Random)?;
-    SaltString::encode_b64(&bytes).map_err(|e| Error::Hashing(e.to_string()))
+    crate::random::fill(&mut bytes)?;
+    SaltString::encode_b64(&bytes).map_err(PasswordError::Hashing)
 }
 
 /// The hash that unknown users are verified against: the current parameters,
@@ -104,11 +104,11 @@ pub(super) fn random_salt() -> Result<SaltString, Error> {
 /// costs. Drawing the digest at random instead of hashing a secret makes the
 /// string free to build (no first-use latency that would itself tell unknown
 /// users apart), and no known password produces it.
-pub(super) fn dummy(params: &Params) -> Result<String, Error> {
+pub(super) fn dummy(params: &Params) -> Result<String, PasswordError> {
     let salt = random_salt()?;
     let mut digest = vec![0u8; output_len(params)];
-    getrandom::fill(&mut digest).map_err(|_| Error::Random)?;
-    let hashing = |e: argon2::password_hash::Error| Error::Hashing(e.to_string());
+    crate::random::fill(&mut digest)?;
+    let hashing = PasswordError::Hashing;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),

@@ -4,7 +4,7 @@ use std::fmt;
 
 use subtle::ConstantTimeEq;
 
-use crate::Error;
+use super::PasswordError;
 
 /// Argon2id cost parameters, named as OWASP and RFC 9106 name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +49,9 @@ impl Argon2Params {
                 })
     }
 
-    fn to_argon2(self) -> Result<argon2::Params, Error> {
+    fn to_argon2(self) -> Result<argon2::Params, PasswordError> {
         argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None)
-            .map_err(|e| Error::PasswordParams(e.to_string()))
+            .map_err(PasswordError::Params)
     }
 
     fn from_argon2(params: &argon2::Params) -> Self {
@@ -126,7 +126,7 @@ impl fmt::Display for PasswordProblem {
 ///
 /// // Below OWASP's minimum: refused.
 /// assert!(PasswordPolicy::default().argon2(Argon2Params { memory_kib: 4096, iterations: 2, parallelism: 1 }).is_err());
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct PasswordPolicy {
@@ -208,15 +208,12 @@ impl PasswordPolicy {
     /// Sets the argon2id cost parameters of new hashes.
     ///
     /// # Errors
-    /// [`Error::PasswordParams`] if they are weaker than every OWASP
+    /// [`PasswordError::Params`] if they are weaker than every OWASP
     /// configuration (see [`Argon2Params::meets_owasp_minimum`]) or argon2
     /// rejects them (for instance less than 8 KiB of memory per lane).
-    pub fn argon2(mut self, params: Argon2Params) -> Result<Self, Error> {
+    pub fn argon2(mut self, params: Argon2Params) -> Result<Self, PasswordError> {
         if !params.meets_owasp_minimum() {
-            return Err(Error::PasswordParams(format!(
-                "m={}, t={}, p={} is below the OWASP minimum (m=19456 KiB, t=2, p=1 or an equivalent)",
-                params.memory_kib, params.iterations, params.parallelism
-            )));
+            return Err(PasswordError::BelowMinimum(params));
         }
         self.params = params.to_argon2()?;
         Ok(self)
@@ -239,7 +236,7 @@ impl PasswordPolicy {
 
     /// How many hashes may wait for a free slot of the pool (default
     /// [`DEFAULT_HASH_QUEUE`]); one more is refused at once with
-    /// [`Error::Overloaded`] instead of waiting behind a flood, so a flood
+    /// [`PasswordError::Overloaded`] instead of waiting behind a flood, so a flood
     /// cannot make every login wait for seconds. Zero: never wait.
     #[must_use]
     pub fn max_queue(mut self, waiting: usize) -> Self {
@@ -288,10 +285,10 @@ impl PasswordPolicy {
     }
 
     /// The length rules for a password about to be hashed.
-    pub(super) fn check_new_len(&self, password: &str) -> Result<(), Error> {
+    pub(super) fn check_new_len(&self, password: &str) -> Result<(), PasswordError> {
         self.check_max_len(password)?;
         if fewer_chars(password, self.min_chars) {
-            return Err(Error::PasswordTooShort {
+            return Err(PasswordError::TooShort {
                 min: self.min_chars,
             });
         }
@@ -299,9 +296,9 @@ impl PasswordPolicy {
     }
 
     /// The length rule for a password about to be verified.
-    pub(super) fn check_max_len(&self, password: &str) -> Result<(), Error> {
+    pub(super) fn check_max_len(&self, password: &str) -> Result<(), PasswordError> {
         if exceeds_chars(password, self.max_chars) {
-            return Err(Error::PasswordTooLong {
+            return Err(PasswordError::TooLong {
                 max: self.max_chars,
             });
         }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::Error;
+use super::PasswordError;
 
 /// A snapshot of a hasher's pool, for metrics and health checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ struct Counters {
 
 /// At most `capacity` jobs run at once, each on one of tokio's blocking
 /// threads; at most `queue` others wait, in arrival order, for a permit; any
-/// more are refused at once ([`Error::Overloaded`]).
+/// more are refused at once ([`PasswordError::Overloaded`]).
 ///
 /// Admission is one `try_acquire` on a semaphore of `capacity + queue`
 /// permits, so the bound holds however many callers arrive together. The
@@ -86,25 +86,26 @@ impl HashingPool {
     /// finish (a thread cannot be interrupted) and frees the slot then.
     ///
     /// # Errors
-    /// [`Error::Overloaded`] at once when `capacity + queue` jobs are already
-    /// admitted; [`Error::HashingPool`] outside a tokio runtime, when the
+    /// [`PasswordError::Overloaded`] at once when `capacity + queue` jobs are already
+    /// admitted; [`PasswordError::Pool`] outside a tokio runtime, when the
     /// runtime is shutting down, or when the job panicked.
-    pub(super) async fn run<T, F>(&self, job: F) -> Result<T, Error>
+    pub(super) async fn run<T, F>(&self, job: F) -> Result<T, PasswordError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::HashingPool)?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| PasswordError::Pool("no Tokio runtime"))?;
         let Ok(admitted) = Arc::clone(&self.admission).try_acquire_owned() else {
             self.counters.refused.fetch_add(1, Ordering::AcqRel);
-            return Err(Error::Overloaded);
+            return Err(PasswordError::Overloaded);
         };
         let slot = {
             let _waiting = Waiting::enter(&self.counters);
             let permit = Arc::clone(&self.permits)
                 .acquire_owned()
                 .await
-                .map_err(|_| Error::HashingPool)?;
+                .map_err(|_| PasswordError::Pool("the pool is closed"))?;
             Slot::take(permit, admitted, &self.counters)
         };
         let task = runtime.spawn_blocking(move || {
@@ -112,7 +113,8 @@ impl HashingPool {
             slot.complete();
             output
         });
-        task.await.map_err(|_| Error::HashingPool)
+        task.await
+            .map_err(|_| PasswordError::Pool("the hashing job panicked or was cancelled"))
     }
 
     #[cfg(test)]

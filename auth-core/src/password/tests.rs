@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::*;
-use crate::Error;
+use super::PasswordError;
 
 /// Only a guard against a hang; no test asserts on time.
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -75,12 +75,12 @@ async fn guarded<F: Future>(future: F) -> F::Output {
         .expect("hang guard")
 }
 
-fn too_long<T>(outcome: &Result<T, Error>) -> bool {
-    matches!(outcome, Err(Error::PasswordTooLong { max: 128 }))
+fn too_long<T>(outcome: &Result<T, PasswordError>) -> bool {
+    matches!(outcome, Err(PasswordError::TooLong { max: 128 }))
 }
 
 /// Starts a job that holds one slot until `gate` opens.
-fn occupy(hasher: &PasswordHasher, gate: &Gate) -> tokio::task::JoinHandle<Result<(), Error>> {
+fn occupy(hasher: &PasswordHasher, gate: &Gate) -> tokio::task::JoinHandle<Result<(), PasswordError>> {
     let (hasher, gate) = (hasher.clone(), gate.waiter());
     tokio::spawn(async move { hasher.pool().run(move || gate.wait()).await })
 }
@@ -227,7 +227,7 @@ async fn a_caller_dropped_while_its_job_runs_frees_the_slot_when_the_job_ends() 
 async fn a_panicking_job_is_an_error_and_frees_its_slot() {
     let hasher = cheap(1);
     let outcome = guarded(hasher.pool().run::<(), _>(|| panic!("job panics"))).await;
-    assert!(matches!(outcome, Err(Error::HashingPool)));
+    assert!(matches!(outcome, Err(PasswordError::Pool(_))));
     assert_eq!(hasher.pool_stats().running, 0);
     assert_eq!(hasher.pool().available_permits(), 1);
 }
@@ -267,7 +267,7 @@ async fn past_the_queue_a_caller_is_refused_at_once_and_the_bound_holds_under_a_
     for caller in flood {
         match guarded(caller).await.unwrap() {
             Ok(_) => outcomes.0 += 1,
-            Err(Error::Overloaded) => outcomes.1 += 1,
+            Err(PasswordError::Overloaded) => outcomes.1 += 1,
             Err(other) => panic!("unexpected {other}"),
         }
     }

@@ -4,7 +4,8 @@ use serde::Deserialize;
 
 use super::fetch::{client, get_json, key_url};
 use super::{RefreshPolicy, RemoteJwks};
-use crate::{Error, Validation, Verifier};
+use super::RemoteKeysError;
+use crate::{Validation, Verifier};
 
 /// An issuer we trust for one audience, with its keys fetched from its JWK
 /// Set URL and kept current ([`RemoteJwks`]).
@@ -13,7 +14,7 @@ use crate::{Error, Validation, Verifier};
 /// use auth_core::Verifier;
 /// use auth_core::remote::RemoteIssuer;
 ///
-/// # async fn run(ours: Verifier) -> Result<(), auth_core::Error> {
+/// # async fn run(ours: Verifier) -> Result<(), Box<dyn std::error::Error>> {
 /// let partner = RemoteIssuer::discover("https://id.partner.example", "my-api").await?;
 /// // Our own tokens and the partner's, each checked against its own issuer and keys.
 /// let verifier = Verifier::any([ours, partner.verifier()]);
@@ -39,7 +40,7 @@ impl RemoteIssuer {
     ///
     /// The document must name `issuer` exactly (Discovery §4.3): a document
     /// that names another issuer could hand us another issuer's keys.
-    pub async fn discover(issuer: &str, audience: &str) -> Result<Self, Error> {
+    pub async fn discover(issuer: &str, audience: &str) -> Result<Self, RemoteKeysError> {
         Self::discover_with(issuer, audience, RefreshPolicy::default()).await
     }
 
@@ -48,7 +49,7 @@ impl RemoteIssuer {
         issuer: &str,
         audience: &str,
         policy: RefreshPolicy,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, RemoteKeysError> {
         let http = client(policy.timeout)?;
         let document = format!(
             "{}/.well-known/openid-configuration",
@@ -56,10 +57,10 @@ impl RemoteIssuer {
         );
         let (metadata, _): (ProviderMetadata, _) = get_json(&http, &key_url(&document)?).await?;
         if metadata.issuer != issuer {
-            return Err(Error::RemoteKeys(format!(
-                "{document} names the issuer {:?}, not {issuer:?}",
-                metadata.issuer
-            )));
+            return Err(RemoteKeysError::new(
+                document.as_str(),
+                format!("names the issuer {:?}, not {issuer:?}", metadata.issuer),
+            ));
         }
         let jwks = RemoteJwks::start(key_url(&metadata.jwks_uri)?, http, policy).await?;
         Ok(Self::with_jwks(issuer, audience, jwks))
@@ -72,7 +73,7 @@ impl RemoteIssuer {
         audience: &str,
         jwks_uri: &str,
         policy: RefreshPolicy,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, RemoteKeysError> {
         let jwks = RemoteJwks::fetch_with(jwks_uri, policy).await?;
         Ok(Self::with_jwks(issuer, audience, jwks))
     }

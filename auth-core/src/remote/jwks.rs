@@ -11,7 +11,7 @@ use tokio::task::AbortHandle;
 
 use super::RefreshPolicy;
 use super::fetch::{client, get_json, key_url};
-use crate::Error;
+use super::RemoteKeysError;
 use crate::keys::{JwkSet, KeySet, UnknownKeyHook, VerifyingKey, WeakKeySet};
 
 /// The verification keys another issuer publishes at its `jwks_uri`, as a
@@ -36,7 +36,7 @@ use crate::keys::{JwkSet, KeySet, UnknownKeyHook, VerifyingKey, WeakKeySet};
 /// use auth_core::{Validation, Verifier};
 /// use auth_core::remote::RemoteJwks;
 ///
-/// # async fn run() -> Result<(), auth_core::Error> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let jwks = RemoteJwks::fetch("https://id.example/.well-known/jwks.json").await?;
 /// let verifier = Verifier::new(jwks.keys().clone(), Validation::new("https://id.example", "my-api"));
 /// # Ok(()) }
@@ -51,12 +51,12 @@ pub struct RemoteJwks {
 impl RemoteJwks {
     /// Fetches the JWK Set at `uri` (https, or http to a loopback address)
     /// with the default [`RefreshPolicy`], and keeps it current.
-    pub async fn fetch(uri: &str) -> Result<Self, Error> {
+    pub async fn fetch(uri: &str) -> Result<Self, RemoteKeysError> {
         Self::fetch_with(uri, RefreshPolicy::default()).await
     }
 
     /// Like [`RemoteJwks::fetch`], refreshing by `policy`.
-    pub async fn fetch_with(uri: &str, policy: RefreshPolicy) -> Result<Self, Error> {
+    pub async fn fetch_with(uri: &str, policy: RefreshPolicy) -> Result<Self, RemoteKeysError> {
         let http = client(policy.timeout)?;
         Self::start(key_url(uri)?, http, policy).await
     }
@@ -65,10 +65,11 @@ impl RemoteJwks {
         uri: Url,
         http: reqwest::Client,
         policy: RefreshPolicy,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, RemoteKeysError> {
         let fetches = Arc::new(AtomicU64::new(0));
         let (first, max_age) = fetch_keys(&http, &uri, &fetches).await?;
-        let keys = KeySet::verify_only(first)?;
+        let keys = KeySet::verify_only(first)
+            .map_err(|error| RemoteKeysError::caused(uri.as_str(), "no usable key", error))?;
         let uri = Arc::new(uri);
         let signal = Arc::new(Notify::new());
         let refresher = Refresher {
@@ -175,13 +176,13 @@ async fn fetch_keys(
     http: &reqwest::Client,
     uri: &Url,
     fetches: &AtomicU64,
-) -> Result<(Vec<VerifyingKey>, Option<Duration>), Error> {
+) -> Result<(Vec<VerifyingKey>, Option<Duration>), RemoteKeysError> {
     fetches.fetch_add(1, Ordering::Relaxed);
     let (set, max_age): (JwkSet, _) = get_json(http, uri).await?;
     // Unusable keys are skipped; a set with no usable key at all is an error,
     // so a broken publication never empties our keys.
     let keys = KeySet::from_jwks(&set)
-        .map_err(|error| Error::RemoteKeys(format!("GET {uri}: {error}")))?
+        .map_err(|error| RemoteKeysError::caused(uri.as_str(), "no usable key in the set", error))?
         .verifying_keys();
     Ok((keys, max_age))
 }

@@ -18,6 +18,7 @@ mod issuer;
 mod jwks;
 mod policy;
 
+pub use fetch::RemoteKeysError;
 pub use issuer::RemoteIssuer;
 pub use jwks::RemoteJwks;
 pub use policy::RefreshPolicy;

@@ -6,10 +6,11 @@
 //! by a write the caller would have to make atomic. [`MemoryStore`] is the
 //! embedded default.
 //!
-//! Every method may fail with [`Error::StoreUnavailable`](crate::Error) when the
+//! Every method may fail with [`StoreError::Unavailable`] when the
 //! store cannot be reached; flows pass that on (HTTP 503), never panic.
 
 mod api_key_index;
+mod error;
 #[cfg(any(test, feature = "conformance"))]
 #[doc(hidden)]
 pub mod conformance;
@@ -28,37 +29,39 @@ use async_trait::async_trait;
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, decode_revocation_message};
 pub use api_key_index::ApiKeyIndex;
+pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use crate::revocation::Revocation;
 pub use records::{
-    ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Revocation, Rotation,
-    SecretHash, Session, TotpState, User,
+    ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Rotation, SecretHash,
+    Session, TotpState, User,
 };
 pub use sync::{StateSync, StoreEvent, SyncHandle};
 
-use crate::Error;
+
 
 /// User accounts.
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
-    /// Creates an account; [`Error::UsernameTaken`] if the name exists.
-    async fn create_user(&self, user: NewUser) -> Result<User, Error>;
+    /// Creates an account; [`StoreError::UsernameTaken`] if the name exists.
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError>;
     /// The account named `username`.
-    async fn user_by_name(&self, username: &str) -> Result<Option<User>, Error>;
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError>;
     /// The account with id `id`.
-    async fn user_by_id(&self, id: &str) -> Result<Option<User>, Error>;
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError>;
     /// Replaces the password hash (after a re-hash with new parameters);
-    /// [`Error::NotFound`] if there is no such user.
-    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), Error>;
-    /// Sets or clears the TOTP enrolment; [`Error::NotFound`] if there is no such user.
-    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), Error>;
-    /// Replaces the recovery codes (hashes only); [`Error::NotFound`] if there is no such user.
-    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), Error>;
+    /// [`StoreError::NotFound`] if there is no such user.
+    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), StoreError>;
+    /// Sets or clears the TOTP enrolment; [`StoreError::NotFound`] if there is no such user.
+    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), StoreError>;
+    /// Replaces the recovery codes (hashes only); [`StoreError::NotFound`] if there is no such user.
+    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), StoreError>;
     /// Removes the recovery code `code` if the user has it; `true` when it was
     /// there (`false` for an unknown user). Atomic: of two concurrent calls
     /// with one code, one gets `true`.
-    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, Error>;
+    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, StoreError>;
 }
 
 /// Login sessions and their refresh-token families.
@@ -77,7 +80,7 @@ pub trait SessionStore: Send + Sync + 'static {
         session: &Session,
         refresh: &SecretHash,
         refresh_expires_at: i64,
-    ) -> Result<(), Error>;
+    ) -> Result<(), StoreError>;
 
     /// Presents a refresh token of family `presented.sid`, atomically:
     ///
@@ -105,25 +108,25 @@ pub trait SessionStore: Send + Sync + 'static {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
-    ) -> Result<Rotation, Error>;
+    ) -> Result<Rotation, StoreError>;
 
     /// The live session `sid`; `None` once it is revoked or expired.
-    async fn session(&self, sid: &str) -> Result<Option<Session>, Error>;
+    async fn session(&self, sid: &str) -> Result<Option<Session>, StoreError>;
 
     /// Revokes session `sid`; returns it if it was live.
-    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error>;
+    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, StoreError>;
 
     /// Revokes every session of `user_id`; returns those that were live.
-    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error>;
+    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError>;
 }
 
 /// Revocations, kept so that every instance (and a restarted one) can load them.
 #[async_trait]
 pub trait RevocationStore: Send + Sync + 'static {
     /// Records `revocation` (and, in shared stores, tells the other instances).
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), Error>;
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError>;
     /// Every revocation still in force at `now` (`expires_at() >= now`).
-    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, Error>;
+    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, StoreError>;
 }
 
 /// Counters of attempts (login, second factor, registration), per account
@@ -140,7 +143,7 @@ pub trait RevocationStore: Send + Sync + 'static {
 pub trait ThrottleStore: Send + Sync + 'static {
     /// The attempts counted for `key` in the window running at `now`; when
     /// none runs (`now >= window_ends`), a count of 0 with `window_ends == now`.
-    async fn failures(&self, key: &str, now: i64) -> Result<Failures, Error>;
+    async fn failures(&self, key: &str, now: i64) -> Result<Failures, StoreError>;
 
     /// Counts one failure for `key`, whatever the count; a fixed window of
     /// `window_secs` (at least one second) starts at the first failure, and
@@ -151,7 +154,7 @@ pub trait ThrottleStore: Send + Sync + 'static {
         key: &str,
         now: i64,
         window_secs: i64,
-    ) -> Result<Failures, Error>;
+    ) -> Result<Failures, StoreError>;
 
     /// Counts one attempt for `key` if fewer than `limit` are counted in the
     /// window running at `now` ([`Attempt::Reserved`], the count including
@@ -165,15 +168,15 @@ pub trait ThrottleStore: Send + Sync + 'static {
         now: i64,
         window_secs: i64,
         limit: u32,
-    ) -> Result<Attempt, Error>;
+    ) -> Result<Attempt, StoreError>;
 
     /// Gives one reserved attempt back: the count of the window running at
     /// `now` goes down by one (never below zero); a window whose count reaches
     /// zero is forgotten, so attempts given back leave nothing stored.
-    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error>;
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), StoreError>;
 
     /// Forgets the failures of `key` (after a successful login).
-    async fn clear_failures(&self, key: &str) -> Result<(), Error>;
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
 }
 
 /// Single use of short-lived things: a TOTP code per time step, an `mfa_token`,
@@ -183,7 +186,7 @@ pub trait OneTimeStore: Send + Sync + 'static {
     /// Marks `key` used until `expires_at` (inclusive); `true` if it was not
     /// marked. Once a mark has expired the key is usable again. Atomic: of
     /// concurrent calls with one key, exactly one gets `true`.
-    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, Error>;
+    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError>;
 
     /// Keeps `code`, the hash of a short-lived code sent to a user (email,
     /// SMS), under `key` until `expires_at`, replacing any code already there:
@@ -192,7 +195,7 @@ pub trait OneTimeStore: Send + Sync + 'static {
     /// [`use_once`](Self::use_once) cannot do this: it can only record that a
     /// key was used, not that a code was issued, so the code to expect has to
     /// be kept until [`consume_code`](Self::consume_code) takes it.
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), Error>;
+    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError>;
 
     /// Single use of a code kept by [`put_code`](Self::put_code): if `key`
     /// holds `code` (compared in constant time) and it has not expired at
@@ -200,24 +203,24 @@ pub trait OneTimeStore: Send + Sync + 'static {
     /// leaves a stored code in place, so a wrong guess does not cancel the
     /// right code (guessing is throttled by the caller). Atomic: of concurrent
     /// calls with the right code, exactly one gets `true`.
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, Error>;
+    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError>;
 }
 
 /// API keys (hashes only).
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync + 'static {
     /// Stores a new key, unless its owner already has `max_per_user` keys:
-    /// then nothing is stored and the answer is [`Error::TooManyApiKeys`].
+    /// then nothing is stored and the answer is [`StoreError::TooManyApiKeys`].
     /// Atomic: of concurrent creations for one user, no more than the limit
     /// succeed.
-    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error>;
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), StoreError>;
     /// The key with this hash.
-    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error>;
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError>;
     /// Deletes key `id` of `user_id`; `false` if there is none (or it is someone else's).
-    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error>;
+    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
     /// Every stored key, of every user: what an instance loads into its
     /// [`ApiKeyIndex`] at start and after a reconnection.
-    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error>;
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
 }
 
 /// The synchronous API-key lookup of the request path.

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::{ApiKeyIndex, ApiKeyStore, RevocationStore};
-use crate::Error;
+use crate::store::StoreError;
 use crate::revocation::RevocationList;
 
 /// How often a healthy subscription is probed, advancing
@@ -44,7 +44,7 @@ pub(crate) async fn load<S>(
     store: &S,
     revocations: &RevocationList,
     api_keys: &ApiKeyIndex,
-) -> Result<(), Error>
+) -> Result<(), StoreError>
 where
     S: RevocationStore + ApiKeyStore,
 {

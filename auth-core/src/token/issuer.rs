@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::claims::OutgoingClaims;
 use super::{Claims, Validation, Verifier, jws};
-use crate::Error;
+use super::TokenError;
 use crate::keys::KeySet;
 use crate::revocation::RevocationList;
 
@@ -23,7 +23,7 @@ pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(900);
 ///     .access_ttl(Duration::from_secs(300));
 /// let issued = issuer.issue(&TokenRequest::new("user-1").amr(["pwd"]))?;
 /// assert_eq!(issued.expires_in, 300);
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct TokenIssuer {
@@ -213,7 +213,7 @@ impl TokenIssuer {
     }
 
     /// Signs an access token without application claims.
-    pub fn issue(&self, request: &TokenRequest) -> Result<IssuedToken, Error> {
+    pub fn issue(&self, request: &TokenRequest) -> Result<IssuedToken, TokenError> {
         self.issue_with(request, &())
     }
 
@@ -222,7 +222,7 @@ impl TokenIssuer {
         &self,
         request: &TokenRequest,
         extra: &C,
-    ) -> Result<IssuedToken, Error> {
+    ) -> Result<IssuedToken, TokenError> {
         self.issue_at(request, extra, crate::time::now())
     }
 
@@ -232,8 +232,8 @@ impl TokenIssuer {
         request: &TokenRequest,
         extra: &C,
         now: i64,
-    ) -> Result<IssuedToken, Error> {
-        let key = self.keys.signing_key().ok_or(Error::NoSigningKey)?;
+    ) -> Result<IssuedToken, TokenError> {
+        let key = self.keys.signing_key().ok_or(crate::keys::KeyError::NoSigningKey)?;
         if C::without_parsing().is_none() {
             refuse_registered_names(extra)?;
         }
@@ -294,14 +294,14 @@ const REGISTERED_CLAIMS: [&str; 15] = [
 
 /// An application claim named like a registered one would be written twice,
 /// and the token refused by every verifier: say so when issuing instead.
-fn refuse_registered_names<C: Claims>(extra: &C) -> Result<(), Error> {
-    let value = serde_json::to_value(extra).map_err(Error::Claims)?;
+fn refuse_registered_names<C: Claims>(extra: &C) -> Result<(), TokenError> {
+    let value = serde_json::to_value(extra).map_err(TokenError::Claims)?;
     if let Some(name) = value.as_object().and_then(|object| {
         REGISTERED_CLAIMS
             .iter()
             .find(|name| object.contains_key(**name))
     }) {
-        return Err(Error::ReservedClaim(name));
+        return Err(TokenError::ReservedClaim(name));
     }
     Ok(())
 }
@@ -337,7 +337,7 @@ mod tests {
                 sub: "other".into(),
             },
         );
-        assert!(matches!(clash, Err(Error::ReservedClaim("sub"))));
+        assert!(matches!(clash, Err(TokenError::ReservedClaim("sub"))));
         let fine = issuer
             .issue_with(&request, &Tenant { tenant: "t".into() })
             .unwrap();

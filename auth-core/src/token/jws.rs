@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::TokenRejection;
-use crate::Error;
+use super::TokenError;
 use crate::keys::{Algorithm, KeySet, SigningKey};
 
 /// The largest signature we decode: RSA-8192 (1024 bytes).
@@ -102,17 +102,17 @@ pub(crate) fn sign_compact<T: Serialize>(
     key: &SigningKey,
     typ: &str,
     claims: &T,
-) -> Result<String, Error> {
+) -> Result<String, TokenError> {
     let header = OutgoingHeader {
         alg: key.algorithm().as_str(),
         typ,
         kid: key.kid(),
     };
     let mut token = String::with_capacity(512);
-    let header_json = serde_json::to_vec(&header).map_err(Error::Claims)?;
+    let header_json = serde_json::to_vec(&header).map_err(TokenError::Claims)?;
     URL_SAFE_NO_PAD.encode_string(header_json, &mut token);
     token.push('.');
-    let claims_json = serde_json::to_vec(claims).map_err(Error::Claims)?;
+    let claims_json = serde_json::to_vec(claims).map_err(TokenError::Claims)?;
     URL_SAFE_NO_PAD.encode_string(claims_json, &mut token);
     let signature = key.sign(token.as_bytes())?;
     token.push('.');

@@ -1,6 +1,7 @@
 //! Access tokens: issuing and verifying RFC 9068 JWTs.
 
 mod claims;
+mod error;
 mod issuer;
 pub(crate) mod jws;
 mod rejection;
@@ -9,6 +10,7 @@ mod validation;
 mod verifier;
 
 pub use claims::{AccessClaims, Audience, Claims, Trust};
+pub use error::TokenError;
 pub use issuer::{DEFAULT_ACCESS_TTL, IssuedToken, TokenIssuer, TokenRequest};
 pub use rejection::TokenRejection;
 pub use trusted_issuers::TrustedIssuers;

@@ -35,7 +35,7 @@ use crate::revocation::{RevocationQuery, RevocationView};
 /// let claims = issuer.verifier().verify(&token.access_token)?;
 /// assert_eq!(claims.sub, "user-42");
 /// assert!(claims.has_role("admin"));
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Verifier<C = ()> {
     shared: Arc<Shared>,
@@ -119,7 +119,7 @@ impl<C> Verifier<C> {
     /// let claims = peer.verifier().identity_only().verify(&token.access_token)?;
     /// assert_eq!((claims.sub.as_str(), claims.trust), ("u1", Trust::IdentityOnly));
     /// assert!(!claims.has_role("admin") && !claims.is_mfa());
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn identity_only(self) -> Self {
@@ -160,7 +160,7 @@ impl<C> Verifier<C> {
     /// let verifier = Verifier::any([ours.verifier(), partner.verifier()]);
     /// let token = partner.issue(&TokenRequest::new("p-7"))?.access_token;
     /// assert_eq!(verifier.verify(&token)?.iss, "https://partner.example");
-    /// # Ok::<(), auth_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn any(verifiers: impl IntoIterator<Item = Verifier<C>>) -> TrustedIssuers<C> {
         TrustedIssuers::new(verifiers)
@@ -298,7 +298,7 @@ mod tests {
     use crate::revocation::RevocationList;
     use crate::{Algorithm, KeySet, TokenIssuer, TokenRejection, TokenRequest};
 
-    fn issuer(list: &RevocationList) -> Result<TokenIssuer, crate::Error> {
+    fn issuer(list: &RevocationList) -> Result<TokenIssuer, Box<dyn std::error::Error>> {
         Ok(
             TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://id", "api")
                 .revocation_list(list.clone()),
@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_view_refuses_tokens_only_when_a_maximum_is_set() -> Result<(), crate::Error> {
+    fn a_stale_view_refuses_tokens_only_when_a_maximum_is_set() -> Result<(), Box<dyn std::error::Error>> {
         let list = RevocationList::new();
         let issuer = issuer(&list)?;
         let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;

@@ -30,7 +30,7 @@ use std::io::Write as _;
 use std::sync::Once;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_core::Error;
+use auth_core::StoreError;
 
 /// Whether a missing service must fail the tests rather than skip them
 /// (`AUTH_TEST_REQUIRE_SERVICES=1`, as in CI, where a skip would hide that
@@ -111,9 +111,9 @@ pub(crate) fn free_port() -> u16 {
 /// `StoreUnavailable`: a store that cannot reach its server says so, it does
 /// not answer wrongly or fail otherwise.
 #[track_caller]
-pub(crate) fn assert_unavailable<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) {
+pub(crate) fn assert_unavailable<T: std::fmt::Debug>(what: &str, result: Result<T, StoreError>) {
     match result {
-        Err(Error::StoreUnavailable(_)) => {}
+        Err(StoreError::Unavailable(_)) => {}
         other => panic!("{what} while the store is down must be StoreUnavailable, got {other:?}"),
     }
 }

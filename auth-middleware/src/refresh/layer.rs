@@ -31,7 +31,7 @@ use crate::cookies::CookieConfig;
 /// its refresh cookie must never be rotated behind its back.
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), auth_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use auth_core::{Algorithm, Authenticator, KeySet, MemoryStore, TokenIssuer};
 /// use auth_middleware::{AuthLayer, AuthUser, CookieConfig, RefreshLayer};
 /// use axum::{Router, routing::get};

@@ -53,7 +53,7 @@ use crate::rejection::DEFAULT_REALM;
 /// server provides it (`into_make_service_with_connect_info::<SocketAddr>()`).
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), auth_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use auth_core::{Algorithm, Authenticator, KeySet, MemoryStore, TokenIssuer};
 /// use auth_middleware::{AuthLayer, AuthRoutes};
 /// use axum::Router;
@@ -72,7 +72,7 @@ pub struct AuthRoutes {
     allowed_origin: Option<String>,
     realm: Arc<str>,
     #[cfg(feature = "oidc")]
-    oidc: Vec<Arc<auth_core::oidc::ProviderLogin>>,
+    oidc: Vec<Arc<auth_core::external::ProviderLogin>>,
 }
 
 impl AuthRoutes {
@@ -97,7 +97,7 @@ impl AuthRoutes {
     /// 400 with the provider's own error code when it sent one. Call once per
     /// provider.
     #[cfg(feature = "oidc")]
-    pub fn external_login(mut self, login: impl Into<Arc<auth_core::oidc::ProviderLogin>>) -> Self {
+    pub fn external_login(mut self, login: impl Into<Arc<auth_core::external::ProviderLogin>>) -> Self {
         self.oidc.push(login.into());
         self
     }
@@ -171,7 +171,7 @@ impl AuthRoutes {
                         move |State(routes): State<Routes>,
                               crate::Client(client): crate::Client,
                               headers: http::HeaderMap,
-                              query: Result<Query<auth_core::oidc::Callback>, _>| {
+                              query: Result<Query<auth_core::external::Callback>, _>| {
                             oidc::callback(routes, for_callback, client, headers, query)
                         },
                     ),

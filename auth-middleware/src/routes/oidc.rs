@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use auth_core::oidc::{Callback, LOGIN_TTL, ProviderLogin};
+use auth_core::external::{Callback, LOGIN_TTL, ProviderLogin};
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use axum::response::{IntoResponse, Response};

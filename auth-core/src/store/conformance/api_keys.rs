@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{Must, RACERS, now, race, random_hash, unique};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{ApiKey, ApiKeyView, Store};
 
 /// The per-user limit of the checks that do not test it.
@@ -186,7 +186,7 @@ pub async fn api_keys_are_limited_per_user<S: Store>(store: Arc<S>) {
     assert!(
         matches!(
             store.create_api_key(&refused, SMALL).await,
-            Err(Error::TooManyApiKeys { max: SMALL })
+            Err(StoreError::TooManyApiKeys { max: SMALL })
         ),
         "a key past the limit must be refused with TooManyApiKeys"
     );
@@ -230,7 +230,7 @@ pub async fn api_keys_are_limited_per_user<S: Store>(store: Arc<S>) {
     assert!(
         outcomes
             .iter()
-            .all(|o| matches!(o, Ok(()) | Err(Error::TooManyApiKeys { .. }))),
+            .all(|o| matches!(o, Ok(()) | Err(StoreError::TooManyApiKeys { .. }))),
         "the others must be refused with TooManyApiKeys"
     );
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::{Must, RACERS, race, random_hash, unique};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{NewUser, SecretHash, Store, TotpState};
 
 fn new_user(username: &str) -> NewUser {
@@ -100,8 +100,8 @@ pub async fn users_duplicate_username<S: Store>(store: Arc<S>) {
         roles: vec!["admin".to_owned()],
     };
     assert!(
-        matches!(store.create_user(again).await, Err(Error::UsernameTaken)),
-        "a duplicate username must give Error::UsernameTaken"
+        matches!(store.create_user(again).await, Err(StoreError::UsernameTaken)),
+        "a duplicate username must give StoreError::UsernameTaken"
     );
     let found = store.user_by_name(&name).await.must("user_by_name");
     assert_eq!(
@@ -122,7 +122,7 @@ pub async fn users_duplicate_username_concurrently<S: Store>(store: Arc<S>) {
     let created = results.iter().filter(|r| r.is_ok()).count();
     let taken = results
         .iter()
-        .filter(|r| matches!(r, Err(Error::UsernameTaken)))
+        .filter(|r| matches!(r, Err(StoreError::UsernameTaken)))
         .count();
     assert_eq!(
         created, 1,
@@ -192,18 +192,18 @@ pub async fn users_update_password_and_totp<S: Store>(store: Arc<S>) {
     assert!(
         matches!(
             store.set_password_hash(&ghost, rehashed).await,
-            Err(Error::NotFound)
+            Err(StoreError::NotFound)
         ),
         "set_password_hash of an unknown user must be NotFound"
     );
     assert!(
-        matches!(store.set_totp(&ghost, None).await, Err(Error::NotFound)),
+        matches!(store.set_totp(&ghost, None).await, Err(StoreError::NotFound)),
         "set_totp of an unknown user must be NotFound"
     );
     assert!(
         matches!(
             store.set_recovery_codes(&ghost, Vec::new()).await,
-            Err(Error::NotFound)
+            Err(StoreError::NotFound)
         ),
         "set_recovery_codes of an unknown user must be NotFound"
     );

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{ApiKey, SecretHash};
 
 #[derive(Default)]
@@ -14,10 +14,10 @@ pub(super) struct ApiKeys {
 }
 
 impl ApiKeys {
-    pub(super) fn create(&mut self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
+    pub(super) fn create(&mut self, key: &ApiKey, max_per_user: usize) -> Result<(), StoreError> {
         let owned = self.per_user.get(&key.user_id).copied().unwrap_or(0);
         if owned >= max_per_user {
-            return Err(Error::TooManyApiKeys { max: max_per_user });
+            return Err(StoreError::TooManyApiKeys { max: max_per_user });
         }
         // Ids are random; should one be reused, the older key goes, so the
         // maps never disagree.

@@ -26,7 +26,7 @@ use super::{
     PresentedRefresh, Revocation, RevocationStore, Rotation, SecretHash, Session, SessionStore,
     ThrottleStore, TotpState, User, UserStore,
 };
-use crate::Error;
+use crate::store::StoreError;
 use crate::time::now as clock;
 
 use api_keys::ApiKeys;
@@ -55,7 +55,7 @@ use users::Users;
 ///     .create_user(NewUser { username: "ada".into(), password_hash: None, roles: vec![] })
 ///     .await?;
 /// assert_eq!(store.user_by_name("ada").await?, Some(user));
-/// # Ok::<(), auth_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
 #[derive(Clone, Default)]
@@ -147,32 +147,32 @@ impl fmt::Debug for MemoryStore {
 
 #[async_trait]
 impl UserStore for MemoryStore {
-    async fn create_user(&self, user: NewUser) -> Result<User, Error> {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
         let id = crate::random::token_id()?;
         lock(&self.inner.users).create(user, id, clock())
     }
 
-    async fn user_by_name(&self, username: &str) -> Result<Option<User>, Error> {
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         Ok(lock(&self.inner.users).by_name(username))
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<User>, Error> {
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         Ok(lock(&self.inner.users).by_id(id))
     }
 
-    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), Error> {
+    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), StoreError> {
         lock(&self.inner.users).set_password_hash(id, phc)
     }
 
-    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), Error> {
+    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), StoreError> {
         lock(&self.inner.users).set_totp(id, totp)
     }
 
-    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), Error> {
+    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), StoreError> {
         lock(&self.inner.users).set_recovery_codes(id, codes)
     }
 
-    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, Error> {
+    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, StoreError> {
         Ok(lock(&self.inner.users).consume_recovery_code(id, code))
     }
 }
@@ -184,7 +184,7 @@ impl SessionStore for MemoryStore {
         session: &Session,
         refresh: &SecretHash,
         refresh_expires_at: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), StoreError> {
         let mut sessions = lock(&self.inner.sessions);
         sessions.sweep(clock());
         sessions.create(session, refresh, refresh_expires_at);
@@ -198,24 +198,24 @@ impl SessionStore for MemoryStore {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
-    ) -> Result<Rotation, Error> {
+    ) -> Result<Rotation, StoreError> {
         let mut sessions = lock(&self.inner.sessions);
         sessions.sweep(clock());
         Ok(sessions.rotate(presented, next, now, next_expires_at, reuse_interval))
     }
 
-    async fn session(&self, sid: &str) -> Result<Option<Session>, Error> {
+    async fn session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         Ok(lock(&self.inner.sessions).live(sid, clock()))
     }
 
-    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error> {
+    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         let mut sessions = lock(&self.inner.sessions);
         let at = clock();
         sessions.sweep(at);
         Ok(sessions.revoke(sid, at))
     }
 
-    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error> {
+    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
         let mut sessions = lock(&self.inner.sessions);
         let at = clock();
         sessions.sweep(at);
@@ -225,21 +225,21 @@ impl SessionStore for MemoryStore {
 
 #[async_trait]
 impl RevocationStore for MemoryStore {
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), Error> {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
         let mut revocations = lock(&self.inner.revocations);
         revocations.sweep(clock());
         revocations.revoke(revocation);
         Ok(())
     }
 
-    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, Error> {
+    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, StoreError> {
         Ok(lock(&self.inner.revocations).active(now))
     }
 }
 
 #[async_trait]
 impl ThrottleStore for MemoryStore {
-    async fn failures(&self, key: &str, now: i64) -> Result<Failures, Error> {
+    async fn failures(&self, key: &str, now: i64) -> Result<Failures, StoreError> {
         Ok(lock(&self.inner.throttle).failures(key, now))
     }
 
@@ -248,7 +248,7 @@ impl ThrottleStore for MemoryStore {
         key: &str,
         now: i64,
         window_secs: i64,
-    ) -> Result<Failures, Error> {
+    ) -> Result<Failures, StoreError> {
         let mut throttle = lock(&self.inner.throttle);
         throttle.sweep(clock());
         Ok(throttle.record_failure(key, now, window_secs))
@@ -260,18 +260,18 @@ impl ThrottleStore for MemoryStore {
         now: i64,
         window_secs: i64,
         limit: u32,
-    ) -> Result<Attempt, Error> {
+    ) -> Result<Attempt, StoreError> {
         let mut throttle = lock(&self.inner.throttle);
         throttle.sweep(clock());
         Ok(throttle.reserve(key, now, window_secs, limit))
     }
 
-    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error> {
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), StoreError> {
         lock(&self.inner.throttle).release(key, now);
         Ok(())
     }
 
-    async fn clear_failures(&self, key: &str) -> Result<(), Error> {
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
         lock(&self.inner.throttle).clear(key);
         Ok(())
     }
@@ -279,40 +279,40 @@ impl ThrottleStore for MemoryStore {
 
 #[async_trait]
 impl OneTimeStore for MemoryStore {
-    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, Error> {
+    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let mut one_time = lock(&self.inner.one_time);
         let at = clock();
         one_time.sweep(at);
         Ok(one_time.use_once(key, expires_at, at))
     }
 
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), Error> {
+    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError> {
         let mut one_time = lock(&self.inner.one_time);
         one_time.sweep(clock());
         one_time.put_code(key, code, expires_at);
         Ok(())
     }
 
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, Error> {
+    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError> {
         Ok(lock(&self.inner.one_time).consume_code(key, code, now))
     }
 }
 
 #[async_trait]
 impl ApiKeyStore for MemoryStore {
-    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), StoreError> {
         self.api_keys_write().create(key, max_per_user)
     }
 
-    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error> {
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError> {
         Ok(self.api_key(hash))
     }
 
-    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error> {
+    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
         Ok(self.api_keys_write().revoke(user_id, id))
     }
 
-    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         Ok(self.api_keys_read().all())
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{NewUser, SecretHash, TotpState, User};
 
 /// The accounts. They never expire.
@@ -15,9 +15,9 @@ pub(super) struct Users {
 
 impl Users {
     /// Creates the account under the (random) `id` chosen by the caller.
-    pub(super) fn create(&mut self, new: NewUser, id: String, now: i64) -> Result<User, Error> {
+    pub(super) fn create(&mut self, new: NewUser, id: String, now: i64) -> Result<User, StoreError> {
         if self.id_by_name.contains_key(&new.username) {
-            return Err(Error::UsernameTaken);
+            return Err(StoreError::UsernameTaken);
         }
         let user = User {
             id: id.clone(),
@@ -44,12 +44,12 @@ impl Users {
         self.by_id.get(id).cloned()
     }
 
-    pub(super) fn set_password_hash(&mut self, id: &str, phc: &str) -> Result<(), Error> {
+    pub(super) fn set_password_hash(&mut self, id: &str, phc: &str) -> Result<(), StoreError> {
         self.get_mut(id)?.password_hash = Some(phc.to_owned());
         Ok(())
     }
 
-    pub(super) fn set_totp(&mut self, id: &str, totp: Option<TotpState>) -> Result<(), Error> {
+    pub(super) fn set_totp(&mut self, id: &str, totp: Option<TotpState>) -> Result<(), StoreError> {
         self.get_mut(id)?.totp = totp;
         Ok(())
     }
@@ -58,7 +58,7 @@ impl Users {
         &mut self,
         id: &str,
         codes: Vec<SecretHash>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), StoreError> {
         self.get_mut(id)?.recovery_codes = codes;
         Ok(())
     }
@@ -91,7 +91,7 @@ impl Users {
         self.by_id.len()
     }
 
-    fn get_mut(&mut self, id: &str) -> Result<&mut User, Error> {
-        self.by_id.get_mut(id).ok_or(Error::NotFound)
+    fn get_mut(&mut self, id: &str) -> Result<&mut User, StoreError> {
+        self.by_id.get_mut(id).ok_or(StoreError::NotFound)
     }
 }

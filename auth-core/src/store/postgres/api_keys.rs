@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{ApiKey, ApiKeyStore, SecretHash};
 
 /// `id, user_id, name, hash, created_at`.
@@ -24,7 +24,7 @@ fn api_key_of((id, user_id, name, hash, created_at): ApiKeyRow) -> ApiKey {
 
 #[async_trait]
 impl ApiKeyStore for PostgresStore {
-    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), StoreError> {
         let limit = i64::try_from(max_per_user).unwrap_or(i64::MAX);
         bounded(async {
             let mut tx = self.pool.begin().await.db()?;
@@ -46,7 +46,7 @@ impl ApiKeyStore for PostgresStore {
             .db()?;
             if held >= limit {
                 tx.commit().await.db()?;
-                return Err(Error::TooManyApiKeys { max: max_per_user });
+                return Err(StoreError::TooManyApiKeys { max: max_per_user });
             }
             // Ids are random; should one be reused, the newer key replaces
             // the older, as in the memory store (and in the instances'
@@ -80,7 +80,7 @@ impl ApiKeyStore for PostgresStore {
         .await
     }
 
-    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error> {
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError> {
         bounded(async {
             // An index lookup: the hash is a SHA-256 of a high-entropy
             // secret, so its timing reveals nothing usable.
@@ -96,7 +96,7 @@ impl ApiKeyStore for PostgresStore {
         .await
     }
 
-    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error> {
+    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
         bounded(async {
             let deleted: Option<String> = sqlx::query_scalar(
                 "WITH gone AS ( \
@@ -117,7 +117,7 @@ impl ApiKeyStore for PostgresStore {
         .await
     }
 
-    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         bounded(async {
             let rows: Vec<ApiKeyRow> =
                 sqlx::query_as("SELECT id, user_id, name, hash, created_at FROM auth_api_keys")

@@ -7,7 +7,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded};
-use crate::Error;
+use crate::store::StoreError;
 use crate::time::now as clock;
 
 /// Rows deleted per statement: small enough that no statement holds its
@@ -40,7 +40,7 @@ impl PostgresStore {
     /// Works in batches of a thousand rows, each its own short statement, so
     /// it can run beside live traffic; rows in use at that moment are left
     /// for the next run.
-    pub async fn purge_expired(&self, now: i64) -> Result<u64, Error> {
+    pub async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
         let mut removed = 0u64;
         for purge in PURGES {
             loop {

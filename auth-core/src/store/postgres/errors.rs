@@ -1,4 +1,4 @@
-//! What the database client's errors become: [`Error::StoreUnavailable`],
+//! What the database client's errors become: [`StoreError::Unavailable`],
 //! with a message that names the failure but never a value, a query or the URL.
 
 use std::future::Future;
@@ -7,21 +7,21 @@ use std::time::Duration;
 use sqlx::error::ErrorKind;
 use sqlx::migrate::MigrateError;
 
-use crate::Error;
+use crate::store::StoreError;
 
 /// How long one store operation may take, connection included, before it
 /// counts as a failure: a database that stopped answering must not hold a
 /// request forever.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn unavailable(what: impl std::fmt::Display) -> Error {
-    Error::StoreUnavailable(format!("PostgreSQL: {what}"))
+fn unavailable(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("PostgreSQL: {what}"))
 }
 
 /// Maps a client error. The server's own message is left out on purpose:
 /// some messages quote the offending value (a username, a code hash), so
 /// only the SQLSTATE and the constraint name are kept.
-pub(super) fn store_error(error: &sqlx::Error) -> Error {
+pub(super) fn store_error(error: &sqlx::Error) -> StoreError {
     match error {
         sqlx::Error::PoolTimedOut => unavailable("timed out waiting for a connection"),
         sqlx::Error::PoolClosed => unavailable("the connection pool is closed"),
@@ -50,12 +50,12 @@ pub(super) fn store_error(error: &sqlx::Error) -> Error {
 }
 
 /// Maps a failed migration run at start.
-pub(super) fn migration_error(error: &MigrateError) -> Error {
+pub(super) fn migration_error(error: &MigrateError) -> StoreError {
     match error {
         MigrateError::Execute(inner) => store_error(inner),
         MigrateError::ExecuteMigration(inner, version) => match store_error(inner) {
-            Error::StoreUnavailable(what) => {
-                Error::StoreUnavailable(format!("migration {version} failed: {what}"))
+            StoreError::Unavailable(what) => {
+                StoreError::Unavailable(format!("migration {version} failed: {what}"))
             }
             other => other,
         },
@@ -72,20 +72,20 @@ pub(super) fn violates(error: &sqlx::Error, constraint: &str) -> bool {
 }
 
 /// Maps the client's errors inside the store: a private conversion, so
-/// that `auth_core::Error` does not grow a public `From<sqlx::Error>`.
+/// that `StoreError` does not grow a public `From<sqlx::Error>`.
 pub(super) trait Db<T> {
     /// The value, or the error mapped by [`store_error`].
-    fn db(self) -> Result<T, Error>;
+    fn db(self) -> Result<T, StoreError>;
 }
 
 impl<T> Db<T> for Result<T, sqlx::Error> {
-    fn db(self) -> Result<T, Error> {
+    fn db(self) -> Result<T, StoreError> {
         self.map_err(|error| store_error(&error))
     }
 }
 
 /// Runs one store operation under [`OPERATION_TIMEOUT`].
-pub(super) async fn bounded<T>(op: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub(super) async fn bounded<T>(op: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
     tokio::time::timeout(OPERATION_TIMEOUT, op)
         .await
         .unwrap_or_else(|_| Err(unavailable("the operation timed out")))
@@ -93,6 +93,6 @@ pub(super) async fn bounded<T>(op: impl Future<Output = Result<T, Error>>) -> Re
 
 /// A row that does not hold what the schema promises (a hash that is not 32
 /// bytes, an unknown revocation kind): corrupted data is refused, not guessed at.
-pub(super) fn malformed(what: &str) -> Error {
+pub(super) fn malformed(what: &str) -> StoreError {
     unavailable(format_args!("malformed {what} in the database"))
 }

@@ -33,7 +33,7 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use crate::Error;
+use crate::store::StoreError;
 use errors::{Db, migration_error, store_error};
 
 /// The tables, created or brought up to date by [`PostgresStore::connect`].
@@ -58,7 +58,7 @@ const MAX_CONNECTIONS: u32 = 10;
 /// ```no_run
 /// use auth_core::store::{NewUser, PostgresStore, UserStore};
 ///
-/// # async fn demo() -> Result<(), auth_core::Error> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = PostgresStore::connect("postgres://auth@db.internal/app").await?;
 /// let _cleanup = store.spawn_cleanup(std::time::Duration::from_secs(60));
 /// store
@@ -92,10 +92,10 @@ impl PostgresStore {
     /// and creates or updates the tables, in the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA).
     ///
     /// Several instances may start at once: the migrations run under an
-    /// advisory lock. Fails with [`Error::StoreUnavailable`] when the database
+    /// advisory lock. Fails with [`StoreError::Unavailable`] when the database
     /// cannot be reached within a few seconds or refuses the migrations; the
     /// message never contains the URL.
-    pub async fn connect(url: &str) -> Result<Self, Error> {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with_schema(url, Self::DEFAULT_SCHEMA).await
     }
 
@@ -103,16 +103,16 @@ impl PostgresStore {
     /// missing: for several independent stores in one database (tenants,
     /// tests). `schema` must be 1 to 63 lower-case ASCII letters, digits and
     /// underscores, not starting with a digit.
-    pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, Error> {
+    pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
         if !is_plain_identifier(schema) {
-            return Err(Error::StoreUnavailable(
+            return Err(StoreError::Unavailable(
                 "PostgreSQL: the schema name must be 1 to 63 of a-z, 0-9 and _, not starting with a digit"
                     .to_owned(),
             ));
         }
         let options = PgConnectOptions::from_str(url)
             .map_err(|_| {
-                Error::StoreUnavailable("PostgreSQL: the URL is not a PostgreSQL URL".to_owned())
+                StoreError::Unavailable("PostgreSQL: the URL is not a PostgreSQL URL".to_owned())
             })?
             // Set at connection start-up, so every pooled connection (the
             // migrator's too) sees only this schema's tables. The schema need
@@ -134,7 +134,7 @@ impl PostgresStore {
             .await
             .db()?;
         let schema = current.ok_or_else(|| {
-            Error::StoreUnavailable("PostgreSQL: the schema is not usable".to_owned())
+            StoreError::Unavailable("PostgreSQL: the schema is not usable".to_owned())
         })?;
         Ok(Self {
             pool,
@@ -148,7 +148,7 @@ impl PostgresStore {
     }
 
     /// Closes the connections; every later operation fails with
-    /// [`Error::StoreUnavailable`]. Clones share the pool, so this closes theirs too.
+    /// [`StoreError::Unavailable`]. Clones share the pool, so this closes theirs too.
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -157,7 +157,7 @@ impl PostgresStore {
 /// Creates `schema` unless it exists. Checked first, because `CREATE SCHEMA IF
 /// NOT EXISTS` needs the right to create schemas even when there is nothing
 /// to create, and an operator may have created it for a less privileged user.
-async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), Error> {
+async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), StoreError> {
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
             .bind(schema)

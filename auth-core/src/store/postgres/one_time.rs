@@ -4,13 +4,13 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{OneTimeStore, SecretHash};
 use crate::time::now as clock;
 
 #[async_trait]
 impl OneTimeStore for PostgresStore {
-    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, Error> {
+    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         bounded(async {
             // Inserts the mark, or takes over one that has expired; a mark
             // still holding (`now <= expires_at`) returns no row. Concurrent
@@ -32,7 +32,7 @@ impl OneTimeStore for PostgresStore {
         .await
     }
 
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), Error> {
+    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError> {
         bounded(async {
             sqlx::query(
                 "INSERT INTO auth_codes (key, code_hash, expires_at) VALUES ($1, $2, $3) \
@@ -50,7 +50,7 @@ impl OneTimeStore for PostgresStore {
         .await
     }
 
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, Error> {
+    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError> {
         bounded(async {
             // Compared here in constant time, not by the database; the row
             // lock makes the read-compare-delete atomic.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded, malformed};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{Revocation, RevocationStore};
 
 /// A revocation as one row: `kind`, `subject`, `issued_up_to`, `expires_at`.
@@ -84,7 +84,7 @@ impl PostgresStore {
 
 #[async_trait]
 impl RevocationStore for PostgresStore {
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), Error> {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
         bounded(async {
             let (kind, subject, issued_up_to, expires_at) = row_of(revocation);
             // One statement: the write and the notification commit together,
@@ -116,7 +116,7 @@ impl RevocationStore for PostgresStore {
         .await
     }
 
-    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, Error> {
+    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, StoreError> {
         bounded(async {
             let rows: Vec<RevocationRow> = sqlx::query_as(
                 "SELECT kind, subject, issued_up_to, expires_at FROM auth_revocations \

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session, SessionStore};
 use crate::time::now as clock;
 
@@ -67,7 +67,7 @@ impl SessionStore for PostgresStore {
         session: &Session,
         refresh: &SecretHash,
         refresh_expires_at: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), StoreError> {
         bounded(async {
             sqlx::query(
                 "INSERT INTO auth_sessions \
@@ -96,7 +96,7 @@ impl SessionStore for PostgresStore {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
-    ) -> Result<Rotation, Error> {
+    ) -> Result<Rotation, StoreError> {
         // An expired token proves nothing, not even reuse.
         if presented.expires_at <= now {
             return Ok(Rotation::Invalid);
@@ -190,7 +190,7 @@ impl SessionStore for PostgresStore {
         .await
     }
 
-    async fn session(&self, sid: &str) -> Result<Option<Session>, Error> {
+    async fn session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         bounded(async {
             let row: Option<SessionRow> = sqlx::query_as(
                 "SELECT sid, user_id, amr, auth_time, created_at, expires_at \
@@ -206,7 +206,7 @@ impl SessionStore for PostgresStore {
         .await
     }
 
-    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error> {
+    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         bounded(async {
             let rows: Vec<SessionRow> = sqlx::query_as(
                 "DELETE FROM auth_sessions WHERE sid = $1 \
@@ -221,7 +221,7 @@ impl SessionStore for PostgresStore {
         .await
     }
 
-    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error> {
+    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
         bounded(async {
             // Locked in `sid` order, so two of these for one user cannot deadlock.
             let rows: Vec<SessionRow> = sqlx::query_as(

@@ -9,7 +9,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::PostgresStore;
 use super::errors::{Db, store_error};
-use crate::Error;
+use crate::store::StoreError;
 use crate::revocation::RevocationList;
 use crate::store::sync_task::{Backoff, PROBE_INTERVAL, load};
 use crate::store::{ApiKeyIndex, StateSync, SyncHandle};
@@ -42,7 +42,7 @@ async fn listening(
     revocations: &RevocationList,
     api_keys: &ApiKeyIndex,
     backoff: &mut Backoff,
-) -> Result<Infallible, Error> {
+) -> Result<Infallible, StoreError> {
     let mut listener = bounded(PgListener::connect_with(&store.pool)).await?;
     bounded(listener.listen(PostgresStore::REVOCATION_CHANNEL)).await?;
     // Only now: whatever is notified from here on waits in the listener.
@@ -60,7 +60,7 @@ async fn listening(
                 // The listener would reconnect by itself, but notifications
                 // sent meanwhile are lost: start over, and load again.
                 None => {
-                    return Err(Error::StoreUnavailable(
+                    return Err(StoreError::Unavailable(
                         "PostgreSQL: the LISTEN connection was lost".to_owned(),
                     ));
                 }
@@ -92,10 +92,10 @@ fn apply(
 }
 
 /// `operation` within [`LISTENER_TIMEOUT`], its error mapped.
-async fn bounded<T>(operation: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, Error> {
+async fn bounded<T>(operation: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, StoreError> {
     match tokio::time::timeout(LISTENER_TIMEOUT, operation).await {
         Ok(result) => result.map_err(|error| store_error(&error)),
-        Err(_) => Err(Error::StoreUnavailable(
+        Err(_) => Err(StoreError::Unavailable(
             "PostgreSQL: the LISTEN connection did not answer in time".to_owned(),
         )),
     }

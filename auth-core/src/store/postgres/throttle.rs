@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{Attempt, Failures, ThrottleStore};
 
 fn failures_of((count, window_ends): (i64, i64)) -> Failures {
@@ -16,7 +16,7 @@ fn failures_of((count, window_ends): (i64, i64)) -> Failures {
 
 #[async_trait]
 impl ThrottleStore for PostgresStore {
-    async fn failures(&self, key: &str, now: i64) -> Result<Failures, Error> {
+    async fn failures(&self, key: &str, now: i64) -> Result<Failures, StoreError> {
         bounded(async {
             let row: Option<(i64, i64)> = sqlx::query_as(
                 "SELECT count, window_ends FROM auth_throttle \
@@ -40,7 +40,7 @@ impl ThrottleStore for PostgresStore {
         key: &str,
         now: i64,
         window_secs: i64,
-    ) -> Result<Failures, Error> {
+    ) -> Result<Failures, StoreError> {
         bounded(async {
             // One upsert: counts in the running window, or opens a new one
             // (at least one second long) over an ended window.
@@ -70,7 +70,7 @@ impl ThrottleStore for PostgresStore {
         now: i64,
         window_secs: i64,
         limit: u32,
-    ) -> Result<Attempt, Error> {
+    ) -> Result<Attempt, StoreError> {
         if limit == 0 {
             return Ok(Attempt::Refused(self.failures(key, now).await?));
         }
@@ -103,7 +103,7 @@ impl ThrottleStore for PostgresStore {
         }
     }
 
-    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error> {
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), StoreError> {
         bounded(async {
             // The last attempt of a window takes the row with it; both
             // branches see one snapshot, so exactly one of them applies.
@@ -125,7 +125,7 @@ impl ThrottleStore for PostgresStore {
         .await
     }
 
-    async fn clear_failures(&self, key: &str) -> Result<(), Error> {
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
         bounded(async {
             sqlx::query("DELETE FROM auth_throttle WHERE key = $1")
                 .bind(key)

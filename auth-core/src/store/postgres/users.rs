@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded, store_error, violates};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{NewUser, SecretHash, TotpState, User, UserStore};
 use crate::time::now as clock;
 
@@ -39,9 +39,9 @@ fn user_of(row: UserRow) -> User {
     }
 }
 
-fn found(rows_affected: u64) -> Result<(), Error> {
+fn found(rows_affected: u64) -> Result<(), StoreError> {
     if rows_affected == 0 {
-        Err(Error::NotFound)
+        Err(StoreError::NotFound)
     } else {
         Ok(())
     }
@@ -49,7 +49,7 @@ fn found(rows_affected: u64) -> Result<(), Error> {
 
 #[async_trait]
 impl UserStore for PostgresStore {
-    async fn create_user(&self, user: NewUser) -> Result<User, Error> {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
         bounded(async {
             let id = crate::random::token_id()?;
             let created_at = clock();
@@ -75,7 +75,7 @@ impl UserStore for PostgresStore {
                     created_at,
                 }),
                 Err(error) if violates(&error, "auth_users_username_unique") => {
-                    Err(Error::UsernameTaken)
+                    Err(StoreError::UsernameTaken)
                 }
                 Err(error) => Err(store_error(&error)),
             }
@@ -83,7 +83,7 @@ impl UserStore for PostgresStore {
         .await
     }
 
-    async fn user_by_name(&self, username: &str) -> Result<Option<User>, Error> {
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         bounded(async {
             let row: Option<UserRow> = sqlx::query_as(
                 "SELECT id, username, password_hash, roles, totp_secret, totp_confirmed, \
@@ -98,7 +98,7 @@ impl UserStore for PostgresStore {
         .await
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<User>, Error> {
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         bounded(async {
             let row: Option<UserRow> = sqlx::query_as(
                 "SELECT id, username, password_hash, roles, totp_secret, totp_confirmed, \
@@ -113,7 +113,7 @@ impl UserStore for PostgresStore {
         .await
     }
 
-    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), Error> {
+    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), StoreError> {
         bounded(async {
             let done = sqlx::query("UPDATE auth_users SET password_hash = $2 WHERE id = $1")
                 .bind(id)
@@ -126,7 +126,7 @@ impl UserStore for PostgresStore {
         .await
     }
 
-    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), Error> {
+    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), StoreError> {
         bounded(async {
             let (secret, confirmed) = match &totp {
                 Some(state) => (Some(state.secret.as_slice()), state.confirmed),
@@ -146,7 +146,7 @@ impl UserStore for PostgresStore {
         .await
     }
 
-    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), Error> {
+    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), StoreError> {
         bounded(async {
             let codes: Vec<[u8; 32]> = codes.iter().map(|code| code.0).collect();
             let done = sqlx::query("UPDATE auth_users SET recovery_codes = $2 WHERE id = $1")
@@ -160,7 +160,7 @@ impl UserStore for PostgresStore {
         .await
     }
 
-    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, Error> {
+    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, StoreError> {
         bounded(async {
             // The codes are compared here, in constant time, not by the
             // database: the row lock makes the read-compare-write atomic.

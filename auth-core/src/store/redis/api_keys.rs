@@ -8,14 +8,14 @@ use redis::Value;
 
 use super::RedisStore;
 use super::decode::{self, Fields};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{ApiKey, ApiKeyStore, SecretHash};
 
 const API_KEY: &str = "API key record";
 
 #[async_trait]
 impl ApiKeyStore for RedisStore {
-    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), Error> {
+    async fn create_api_key(&self, key: &ApiKey, max_per_user: usize) -> Result<(), StoreError> {
         let hex = key.hash.to_hex();
         let mut connection = self.connection();
         let mut invocation = self.scripts.create_api_key.key(self.key("apikey", &hex));
@@ -35,13 +35,13 @@ impl ApiKeyStore for RedisStore {
         if decode::flag(reply, API_KEY)? {
             Ok(())
         } else {
-            Err(Error::TooManyApiKeys { max: max_per_user })
+            Err(StoreError::TooManyApiKeys { max: max_per_user })
         }
     }
 
     /// One `HMGET` by hash: the key is a SHA-256 of a high-entropy secret, so
     /// the lookup's timing tells nothing usable about a stored key.
-    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, Error> {
+    async fn api_key_by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -67,7 +67,7 @@ impl ApiKeyStore for RedisStore {
         }))
     }
 
-    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, Error> {
+    async fn revoke_api_key(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
         let mut connection = self.connection();
         let reply = self
             .run(
@@ -85,7 +85,7 @@ impl ApiKeyStore for RedisStore {
         decode::flag(reply, API_KEY)
     }
 
-    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(

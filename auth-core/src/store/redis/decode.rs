@@ -2,16 +2,16 @@
 //!
 //! Another program may share the Redis, or an older version of this one may
 //! have written a record: anything that does not have the expected shape is
-//! an [`Error::StoreUnavailable`] naming the record, never a panic.
+//! an [`StoreError::Unavailable`] naming the record, never a panic.
 
 use redis::Value;
 
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{SecretHash, Session};
 
 /// A record that does not parse.
-pub(super) fn malformed(what: &str) -> Error {
-    Error::StoreUnavailable(format!("Redis holds a malformed {what}"))
+pub(super) fn malformed(what: &str) -> StoreError {
+    StoreError::Unavailable(format!("Redis holds a malformed {what}"))
 }
 
 /// Whether a reply is "nothing" (a missing key, a Lua `false`).
@@ -27,7 +27,7 @@ pub(super) struct Fields {
 
 impl Fields {
     /// The fields of `value`, `None` if the reply is nothing.
-    pub(super) fn of(value: Value, what: &'static str) -> Result<Option<Self>, Error> {
+    pub(super) fn of(value: Value, what: &'static str) -> Result<Option<Self>, StoreError> {
         match value {
             Value::Array(items) | Value::Set(items) => Ok(Some(Self {
                 items: items.into_iter(),
@@ -39,12 +39,12 @@ impl Fields {
     }
 
     /// The fields of `value`, which must be an array.
-    pub(super) fn array(value: Value, what: &'static str) -> Result<Self, Error> {
+    pub(super) fn array(value: Value, what: &'static str) -> Result<Self, StoreError> {
         Self::of(value, what)?.ok_or_else(|| malformed(what))
     }
 
     /// The next field, unparsed.
-    pub(super) fn value(&mut self) -> Result<Value, Error> {
+    pub(super) fn value(&mut self) -> Result<Value, StoreError> {
         self.items.next().ok_or_else(|| malformed(self.what))
     }
 
@@ -54,7 +54,7 @@ impl Fields {
     }
 
     /// The next item as text, `None` once every item is read.
-    pub(super) fn next_string(&mut self) -> Result<Option<String>, Error> {
+    pub(super) fn next_string(&mut self) -> Result<Option<String>, StoreError> {
         if self.is_done() {
             return Ok(None);
         }
@@ -62,7 +62,7 @@ impl Fields {
     }
 
     /// The next field, which may be missing (nil).
-    pub(super) fn optional_bytes(&mut self) -> Result<Option<Vec<u8>>, Error> {
+    pub(super) fn optional_bytes(&mut self) -> Result<Option<Vec<u8>>, StoreError> {
         match self.value()? {
             Value::BulkString(bytes) => Ok(Some(bytes)),
             Value::SimpleString(text) => Ok(Some(text.into_bytes())),
@@ -74,24 +74,24 @@ impl Fields {
     }
 
     /// The next field as text, which may be missing (nil).
-    pub(super) fn optional_string(&mut self) -> Result<Option<String>, Error> {
+    pub(super) fn optional_string(&mut self) -> Result<Option<String>, StoreError> {
         self.optional_bytes()?
             .map(|bytes| String::from_utf8(bytes).map_err(|_| malformed(self.what)))
             .transpose()
     }
 
     /// The next field as text.
-    pub(super) fn string(&mut self) -> Result<String, Error> {
+    pub(super) fn string(&mut self) -> Result<String, StoreError> {
         self.optional_string()?.ok_or_else(|| malformed(self.what))
     }
 
     /// The next field as an integer (a Redis integer or its decimal text).
-    pub(super) fn int(&mut self) -> Result<i64, Error> {
+    pub(super) fn int(&mut self) -> Result<i64, StoreError> {
         self.optional_int()?.ok_or_else(|| malformed(self.what))
     }
 
     /// The next field as an integer, which may be missing (nil).
-    pub(super) fn optional_int(&mut self) -> Result<Option<i64>, Error> {
+    pub(super) fn optional_int(&mut self) -> Result<Option<i64>, StoreError> {
         match self.value()? {
             Value::Int(n) => Ok(Some(n)),
             value if is_nothing(&value) => Ok(None),
@@ -105,13 +105,13 @@ impl Fields {
     }
 
     /// The next field as a JSON-encoded list of strings (roles, `amr`).
-    pub(super) fn string_list(&mut self) -> Result<Vec<String>, Error> {
+    pub(super) fn string_list(&mut self) -> Result<Vec<String>, StoreError> {
         serde_json::from_str(&self.string()?).map_err(|_| malformed(self.what))
     }
 }
 
 /// An integer reply (a script's 0 or 1, a count).
-pub(super) fn int(value: Value, what: &'static str) -> Result<i64, Error> {
+pub(super) fn int(value: Value, what: &'static str) -> Result<i64, StoreError> {
     match value {
         Value::Int(n) => Ok(n),
         _ => Err(malformed(what)),
@@ -119,7 +119,7 @@ pub(super) fn int(value: Value, what: &'static str) -> Result<i64, Error> {
 }
 
 /// A reply of a script returning 1 for yes and 0 for no.
-pub(super) fn flag(value: Value, what: &'static str) -> Result<bool, Error> {
+pub(super) fn flag(value: Value, what: &'static str) -> Result<bool, StoreError> {
     match int(value, what)? {
         0 => Ok(false),
         1 => Ok(true),
@@ -128,12 +128,12 @@ pub(super) fn flag(value: Value, what: &'static str) -> Result<bool, Error> {
 }
 
 /// A hash as stored: 64 lower-case hex digits.
-pub(super) fn secret_hash(hex: &str, what: &'static str) -> Result<SecretHash, Error> {
+pub(super) fn secret_hash(hex: &str, what: &'static str) -> Result<SecretHash, StoreError> {
     SecretHash::from_hex(hex).ok_or_else(|| malformed(what))
 }
 
 /// A session as the scripts return it: `{sid, user_id, amr, auth_time, created_at}`.
-pub(super) fn session(fields: &mut Fields) -> Result<Session, Error> {
+pub(super) fn session(fields: &mut Fields) -> Result<Session, StoreError> {
     Ok(Session {
         sid: fields.string()?,
         user_id: fields.string()?,
@@ -144,7 +144,7 @@ pub(super) fn session(fields: &mut Fields) -> Result<Session, Error> {
 }
 
 /// JSON text of a list of strings, as stored for roles and `amr`.
-pub(super) fn encode_list(items: &[String]) -> Result<String, Error> {
+pub(super) fn encode_list(items: &[String]) -> Result<String, StoreError> {
     // Serializing strings cannot fail; should it, the write is refused.
-    serde_json::to_string(items).map_err(|_| Error::StoreUnavailable("encoding failed".to_owned()))
+    serde_json::to_string(items).map_err(|_| StoreError::Unavailable("encoding failed".to_owned()))
 }

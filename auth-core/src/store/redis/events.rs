@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::RedisStore;
 use super::decode;
 use super::revocations::Stored;
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{ApiKey, SecretHash, StoreEvent};
 
 const EVENT: &str = "store announcement";
@@ -60,8 +60,8 @@ impl RedisStore {
     /// new API key, or a deleted one.
     ///
     /// A message that is none of these (another program publishing on the
-    /// channel) is an [`Error::StoreUnavailable`]; subscribers should skip it.
-    pub fn decode_event(payload: &[u8]) -> Result<StoreEvent, Error> {
+    /// channel) is an [`StoreError::Unavailable`]; subscribers should skip it.
+    pub fn decode_event(payload: &[u8]) -> Result<StoreEvent, StoreError> {
         let message: serde_json::Value =
             serde_json::from_slice(payload).map_err(|_| decode::malformed(EVENT))?;
         let event = if message.get("event").is_some() {
@@ -136,7 +136,7 @@ mod tests {
             assert!(
                 matches!(
                     RedisStore::decode_event(junk),
-                    Err(Error::StoreUnavailable(_))
+                    Err(StoreError::Unavailable(_))
                 ),
                 "{:?}",
                 String::from_utf8_lossy(junk)

@@ -20,7 +20,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
 
-use crate::Error;
+use crate::store::StoreError;
 
 pub use revocations::decode_revocation_message;
 
@@ -62,7 +62,7 @@ pub use revocations::decode_revocation_message;
 /// # Failures
 ///
 /// A connection failure, a timeout, an error from Redis or a record that does
-/// not parse all come back as [`Error::StoreUnavailable`], never as a panic;
+/// not parse all come back as [`StoreError::Unavailable`], never as a panic;
 /// the message names what failed, never a key or a value. Each operation has
 /// a timeout (2 s unless [`RedisStore::connect_with_timeout`] says otherwise),
 /// so a stopped Redis answers quickly instead of hanging. The connection is
@@ -76,7 +76,7 @@ pub use revocations::decode_revocation_message;
 /// ```no_run
 /// use auth_core::store::{RedisStore, UserStore};
 ///
-/// # async fn demo() -> Result<(), auth_core::Error> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = RedisStore::connect("redis://127.0.0.1:6379").await?.with_prefix("myapp:auth:");
 /// let user = store.user_by_name("ada").await?;
 /// # Ok(()) }
@@ -107,21 +107,21 @@ impl RedisStore {
     /// or `redis+unix:///path`),
     /// giving each operation [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
     ///
-    /// Fails with [`Error::StoreUnavailable`] if the URL is malformed or Redis
+    /// Fails with [`StoreError::Unavailable`] if the URL is malformed or Redis
     /// does not answer in time: a misconfigured app stops at start rather
     /// than running half-configured. After that, lost connections are
     /// re-established by themselves.
-    pub async fn connect(url: &str) -> Result<Self, Error> {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with_timeout(url, Self::DEFAULT_TIMEOUT).await
     }
 
     /// [`connect`](Self::connect), giving each operation (and the connection
     /// itself) `timeout` to finish; past it, the operation fails with
-    /// [`Error::StoreUnavailable`].
-    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, Error> {
+    /// [`StoreError::Unavailable`].
+    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         // The message must not repeat the URL: it may hold a password.
         let client = redis::Client::open(url).map_err(|_| {
-            Error::StoreUnavailable(
+            StoreError::Unavailable(
                 "Redis URL refused: malformed, or TLS (rediss://), which this build lacks"
                     .to_owned(),
             )
@@ -182,7 +182,7 @@ impl RedisStore {
     async fn run<T>(
         &self,
         operation: impl Future<Output = redis::RedisResult<T>>,
-    ) -> Result<T, Error> {
+    ) -> Result<T, StoreError> {
         within(self.timeout, operation).await
     }
 }
@@ -198,15 +198,15 @@ impl fmt::Debug for RedisStore {
 }
 
 /// Awaits `operation` for at most `timeout`, mapping every failure to
-/// [`Error::StoreUnavailable`].
+/// [`StoreError::Unavailable`].
 async fn within<T>(
     timeout: Duration,
     operation: impl Future<Output = redis::RedisResult<T>>,
-) -> Result<T, Error> {
+) -> Result<T, StoreError> {
     match tokio::time::timeout(timeout, operation).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(unavailable(&error)),
-        Err(_) => Err(Error::StoreUnavailable(format!(
+        Err(_) => Err(StoreError::Unavailable(format!(
             "Redis did not answer within {} ms",
             timeout.as_millis()
         ))),
@@ -215,7 +215,7 @@ async fn within<T>(
 
 /// What went wrong, in words that hold no key, value or address: Redis'
 /// own messages may quote them.
-fn unavailable(error: &RedisError) -> Error {
+fn unavailable(error: &RedisError) -> StoreError {
     let cause = if error.is_connection_refusal() {
         "connection refused".to_owned()
     } else if error.is_timeout() {
@@ -225,7 +225,7 @@ fn unavailable(error: &RedisError) -> Error {
     } else {
         error.category().to_owned()
     };
-    Error::StoreUnavailable(format!("Redis: {cause}"))
+    StoreError::Unavailable(format!("Redis: {cause}"))
 }
 
 /// The moment to give `EXPIREAT` for a record that stops mattering at `at`.

@@ -6,7 +6,7 @@ use redis::Value;
 
 use super::decode::{self, malformed};
 use super::{RedisStore, expiry};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{OneTimeStore, SecretHash};
 
 #[async_trait]
@@ -14,7 +14,7 @@ impl OneTimeStore for RedisStore {
     /// One `SET NX EXAT`: the first caller creates the mark, the others find
     /// it. A mark holds through `expires_at`, so the key goes the second
     /// after; one already over is set and gone at once, as it should be.
-    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, Error> {
+    async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -36,7 +36,7 @@ impl OneTimeStore for RedisStore {
     }
 
     /// One `SET EXAT`, replacing any code kept under `key`.
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), Error> {
+    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let _: Value = self
             .run(
@@ -51,7 +51,7 @@ impl OneTimeStore for RedisStore {
         Ok(())
     }
 
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, Error> {
+    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError> {
         let mut connection = self.connection();
         let reply = self
             .run(

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::decode::{self, Fields};
 use super::{RedisStore, expiry};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{Revocation, RevocationStore};
 
 const REVOCATION: &str = "revocation record";
@@ -68,8 +68,8 @@ impl Stored {
 /// expiry and cut-off win).
 ///
 /// A message that is not one (another program publishing on the channel)
-/// is an [`Error::StoreUnavailable`]; subscribers should skip it.
-pub fn decode_revocation_message(payload: &[u8]) -> Result<Revocation, Error> {
+/// is an [`StoreError::Unavailable`]; subscribers should skip it.
+pub fn decode_revocation_message(payload: &[u8]) -> Result<Revocation, StoreError> {
     serde_json::from_slice::<Stored>(payload)
         .ok()
         .and_then(Stored::revocation)
@@ -78,7 +78,7 @@ pub fn decode_revocation_message(payload: &[u8]) -> Result<Revocation, Error> {
 
 #[async_trait]
 impl RevocationStore for RedisStore {
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), Error> {
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
         let stored = Stored::of(revocation);
         let member = format!("{}:{}", stored.kind, stored.subject);
         // In force while `expires_at() >= now`: the key goes the second after.
@@ -99,7 +99,7 @@ impl RevocationStore for RedisStore {
         Ok(())
     }
 
-    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, Error> {
+    async fn active_revocations(&self, now: i64) -> Result<Vec<Revocation>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(

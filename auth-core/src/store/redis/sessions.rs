@@ -12,7 +12,7 @@ use redis::Value;
 
 use super::decode::{self, Fields};
 use super::{RedisStore, expiry};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session, SessionStore};
 
 const SESSION: &str = "session record";
@@ -24,7 +24,7 @@ impl SessionStore for RedisStore {
         session: &Session,
         refresh: &SecretHash,
         refresh_expires_at: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<(), StoreError> {
         let amr = decode::encode_list(&session.amr)?;
         let mut connection = self.connection();
         let mut invocation = self
@@ -52,7 +52,7 @@ impl SessionStore for RedisStore {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
-    ) -> Result<Rotation, Error> {
+    ) -> Result<Rotation, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -93,7 +93,7 @@ impl SessionStore for RedisStore {
         }
     }
 
-    async fn session(&self, sid: &str) -> Result<Option<Session>, Error> {
+    async fn session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -122,7 +122,7 @@ impl SessionStore for RedisStore {
         Ok(live.then_some(session))
     }
 
-    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, Error> {
+    async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -140,7 +140,7 @@ impl SessionStore for RedisStore {
             .transpose()
     }
 
-    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error> {
+    async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(

@@ -11,7 +11,7 @@ use redis::aio::PubSubStream;
 use tokio::time::MissedTickBehavior;
 
 use super::{RedisStore, within};
-use crate::Error;
+use crate::store::StoreError;
 use crate::revocation::RevocationList;
 use crate::store::sync_task::{Backoff, PROBE_INTERVAL, load};
 use crate::store::{ApiKeyIndex, StateSync, SyncHandle};
@@ -40,7 +40,7 @@ async fn subscribed(
     revocations: &RevocationList,
     api_keys: &ApiKeyIndex,
     backoff: &mut Backoff,
-) -> Result<Infallible, Error> {
+) -> Result<Infallible, StoreError> {
     let pubsub = within(store.timeout, store.client.get_async_pubsub()).await?;
     let (mut sink, mut messages) = pubsub.split();
     within(store.timeout, sink.subscribe(store.revocation_channel())).await?;
@@ -54,7 +54,7 @@ async fn subscribed(
         tokio::select! {
             message = next_message(&mut messages) => {
                 let Some(message) = message else {
-                    return Err(Error::StoreUnavailable(
+                    return Err(StoreError::Unavailable(
                         "Redis: the subscription connection closed".to_owned(),
                     ));
                 };

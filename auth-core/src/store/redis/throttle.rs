@@ -6,7 +6,7 @@ use redis::Value;
 
 use super::decode::Fields;
 use super::{RedisStore, expiry};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{Attempt, Failures, ThrottleStore};
 
 const WINDOW: &str = "throttling window";
@@ -18,7 +18,7 @@ fn count(n: i64) -> u32 {
 
 #[async_trait]
 impl ThrottleStore for RedisStore {
-    async fn failures(&self, key: &str, now: i64) -> Result<Failures, Error> {
+    async fn failures(&self, key: &str, now: i64) -> Result<Failures, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -48,7 +48,7 @@ impl ThrottleStore for RedisStore {
         key: &str,
         now: i64,
         window_secs: i64,
-    ) -> Result<Failures, Error> {
+    ) -> Result<Failures, StoreError> {
         // A window of at least one second, so a failure always counts.
         let window_ends = now.saturating_add(window_secs.max(1));
         let mut connection = self.connection();
@@ -76,7 +76,7 @@ impl ThrottleStore for RedisStore {
         now: i64,
         window_secs: i64,
         limit: u32,
-    ) -> Result<Attempt, Error> {
+    ) -> Result<Attempt, StoreError> {
         let window_ends = now.saturating_add(window_secs.max(1));
         let mut connection = self.connection();
         let reply: Value = self
@@ -104,7 +104,7 @@ impl ThrottleStore for RedisStore {
         })
     }
 
-    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), Error> {
+    async fn release_attempt(&self, key: &str, now: i64) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let _: Value = self
             .run(
@@ -118,7 +118,7 @@ impl ThrottleStore for RedisStore {
         Ok(())
     }
 
-    async fn clear_failures(&self, key: &str) -> Result<(), Error> {
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let _: Value = self
             .run(

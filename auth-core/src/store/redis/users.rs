@@ -8,14 +8,14 @@ use zeroize::Zeroizing;
 
 use super::RedisStore;
 use super::decode::{self, Fields};
-use crate::Error;
+use crate::store::StoreError;
 use crate::store::{NewUser, SecretHash, TotpState, User, UserStore};
 
 const USER: &str = "user record";
 
 impl RedisStore {
     /// Reads an account by `"id"` or by `"name"`.
-    async fn get_user(&self, by: &str, value: &str) -> Result<Option<User>, Error> {
+    async fn get_user(&self, by: &str, value: &str) -> Result<Option<User>, StoreError> {
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -59,7 +59,7 @@ impl RedisStore {
         id: &str,
         set: &[(&str, &[u8])],
         delete: &[&str],
-    ) -> Result<(), Error> {
+    ) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let mut invocation = self.scripts.update_user.key(self.key("user", id));
         invocation.arg(set.len());
@@ -73,14 +73,14 @@ impl RedisStore {
         if decode::flag(reply, USER)? {
             Ok(())
         } else {
-            Err(Error::NotFound)
+            Err(StoreError::NotFound)
         }
     }
 }
 
 #[async_trait]
 impl UserStore for RedisStore {
-    async fn create_user(&self, user: NewUser) -> Result<User, Error> {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
         let id = crate::random::token_id()?;
         let created_at = crate::time::now();
         let roles = decode::encode_list(&user.roles)?;
@@ -105,7 +105,7 @@ impl UserStore for RedisStore {
             )
             .await?;
         if !decode::flag(reply, USER)? {
-            return Err(Error::UsernameTaken);
+            return Err(StoreError::UsernameTaken);
         }
         Ok(User {
             id,
@@ -118,19 +118,19 @@ impl UserStore for RedisStore {
         })
     }
 
-    async fn user_by_name(&self, username: &str) -> Result<Option<User>, Error> {
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         self.get_user("name", username).await
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<User>, Error> {
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         self.get_user("id", id).await
     }
 
-    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), Error> {
+    async fn set_password_hash(&self, id: &str, phc: &str) -> Result<(), StoreError> {
         self.update_user(id, &[("pw", phc.as_bytes())], &[]).await
     }
 
-    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), Error> {
+    async fn set_totp(&self, id: &str, totp: Option<TotpState>) -> Result<(), StoreError> {
         match totp {
             Some(totp) => {
                 let confirmed: &[u8] = if totp.confirmed { b"1" } else { b"0" };
@@ -145,7 +145,7 @@ impl UserStore for RedisStore {
         }
     }
 
-    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), Error> {
+    async fn set_recovery_codes(&self, id: &str, codes: Vec<SecretHash>) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let mut invocation = self.scripts.set_recovery_codes.key(self.key("user", id));
         invocation.key(self.key("recovery", id));
@@ -156,13 +156,13 @@ impl UserStore for RedisStore {
         if decode::flag(reply, USER)? {
             Ok(())
         } else {
-            Err(Error::NotFound)
+            Err(StoreError::NotFound)
         }
     }
 
     /// One `SREM`: the set is keyed by the SHA-256 of a high-entropy code, so
     /// the lookup's timing tells nothing usable about the stored codes.
-    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, Error> {
+    async fn consume_recovery_code(&self, id: &str, code: &SecretHash) -> Result<bool, StoreError> {
         let mut connection = self.connection();
         let removed: Value = self
             .run(

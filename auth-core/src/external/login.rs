@@ -21,7 +21,8 @@ use super::account::{ExternalIdentity, ExternalLogin};
 use super::plain_oauth2::{OAuth2Provider, PlainClient};
 use super::provider::OidcProvider;
 use crate::store::SecretHash;
-use crate::{Authenticator, Error};
+use super::ExternalError;
+use crate::Authenticator;
 
 /// A client built from discovered metadata: authorization endpoint set,
 /// token and user-info endpoints as the metadata says.
@@ -152,9 +153,9 @@ impl fmt::Debug for ProviderLogin {
     }
 }
 
-fn random_b64(bytes: usize) -> Result<String, Error> {
+fn random_b64(bytes: usize) -> Result<String, ExternalError> {
     let mut buf = Zeroizing::new(vec![0u8; bytes]);
-    getrandom::fill(&mut buf).map_err(|_| Error::Random)?;
+    crate::random::fill(&mut buf)?;
     Ok(URL_SAFE_NO_PAD.encode(&*buf))
 }
 
@@ -261,7 +262,7 @@ impl ProviderLogin {
     /// Starts a login: a fresh login secret with its expiry ([`LOGIN_TTL`]),
     /// and the `state`, `nonce` (OpenID Connect only) and PKCE pair derived
     /// from it. Nothing is stored.
-    pub async fn begin(&self, _auth: &Authenticator) -> Result<LoginStart, Error> {
+    pub async fn begin(&self, _auth: &Authenticator) -> Result<LoginStart, ExternalError> {
         let expires_at = crate::time::now().saturating_add(LOGIN_TTL.as_secs() as i64);
         let login_secret = Zeroizing::new(format!("{}.{expires_at}", random_b64(32)?));
         let state = derived(STATE_DOMAIN, &login_secret);
@@ -305,12 +306,12 @@ impl ProviderLogin {
     /// Completes a login from the provider's callback and the login secret
     /// the browser sent back (`None` if it sent no cookie).
     ///
-    /// Errors: [`Error::ProviderDenied`] when the provider answered with an
-    /// error; [`Error::ExternalLogin`] for a callback that matches no login in
+    /// Errors: [`ExternalError::ProviderDenied`] when the provider answered with an
+    /// error; [`ExternalError::Refused`] for a callback that matches no login in
     /// progress in this browser (missing or mismatched `state` or cookie,
     /// already used, expired), a code the provider refuses, an id_token that
     /// does not verify or whose `nonce` is not this login's;
-    /// [`Error::ProviderUnavailable`] when the provider cannot be reached;
+    /// [`ExternalError::Unavailable`] when the provider cannot be reached;
     /// for a plain OAuth2 provider, what its [`UserInfo`](super::UserInfo) answers.
     ///
     /// A login completes once: its `state` is marked used in `auth`'s store
@@ -323,7 +324,7 @@ impl ProviderLogin {
         callback: Callback,
         login_secret: Option<&str>,
         client: impl Into<crate::flow::ClientInfo>,
-    ) -> Result<ExternalLogin, Error> {
+    ) -> Result<ExternalLogin, ExternalError> {
         let now = crate::time::now();
         let matched = match (callback.state.as_deref(), login_secret) {
             (Some(state), Some(secret)) => unexpired(secret, now).filter(|_| {
@@ -337,18 +338,18 @@ impl ProviderLogin {
                 .into_iter()
                 .find(|known| *known == error)
                 .unwrap_or("invalid_request");
-            return Err(Error::ProviderDenied(code));
+            return Err(ExternalError::ProviderDenied(code));
         }
         let (Some(login_secret), Some(expires_at), Some(state)) =
             (login_secret, matched, callback.state.as_deref())
         else {
-            return Err(Error::ExternalLogin(
+            return Err(ExternalError::Refused(
                 "the state matches no login in progress in this browser",
             ));
         };
         let code = callback
             .code
-            .ok_or(Error::ExternalLogin("the callback has no code"))?;
+            .ok_or(ExternalError::Refused("the callback has no code"))?;
 
         let code = AuthorizationCode::new(code);
         let verifier = PkceCodeVerifier::new(derived(PKCE_DOMAIN, login_secret));
@@ -388,7 +389,7 @@ impl ProviderLogin {
             .use_once(&self.used_key(state), expires_at)
             .await?
         {
-            return Err(Error::ExternalLogin("this login was already completed"));
+            return Err(ExternalError::Refused("this login was already completed"));
         }
         auth.external_login(identity, client).await
     }
@@ -400,21 +401,21 @@ impl ProviderLogin {
         code: AuthorizationCode,
         verifier: PkceCodeVerifier,
         nonce: &Nonce,
-    ) -> Result<ExternalIdentity, Error> {
+    ) -> Result<ExternalIdentity, ExternalError> {
         let response = client
             .exchange_code(code)
-            .map_err(|e| Error::ProviderUnavailable(format!("token request: {e}")))?
+            .map_err(|e| ExternalError::unavailable("the token request", e))?
             .set_pkce_verifier(verifier)
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
         let id_token = response
             .id_token()
-            .ok_or(Error::ExternalLogin("the token response has no id_token"))?;
+            .ok_or(ExternalError::Refused("the token response has no id_token"))?;
         let claims = id_token
             .claims(&client.id_token_verifier(), nonce)
             .map_err(|e| {
-                Error::ExternalLogin(match e {
+                ExternalError::Refused(match e {
                     ClaimsVerificationError::InvalidNonce(_) => "the id_token's nonce is wrong",
                     ClaimsVerificationError::SignatureVerification(_) => {
                         "the id_token's signature does not verify"
@@ -440,18 +441,21 @@ impl ProviderLogin {
 
 /// A failed token request: the provider refusing the code is the caller's
 /// problem (400), anything else the provider's (503).
-fn token_error<RE, T>(error: RequestTokenError<RE, T>) -> Error
+fn token_error<RE, T>(error: RequestTokenError<RE, T>) -> ExternalError
 where
-    RE: std::error::Error + 'static,
+    RE: std::error::Error + Send + Sync + 'static,
     T: oauth2::ErrorResponse + 'static,
 {
     match error {
         RequestTokenError::ServerResponse(_) => {
-            Error::ExternalLogin("the provider refused the code")
+            ExternalError::Refused("the provider refused the code")
         }
-        RequestTokenError::Request(e) => Error::ProviderUnavailable(format!("token request: {e}")),
+        RequestTokenError::Request(e) => ExternalError::unavailable("the token request", e),
         RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
-            Error::ProviderUnavailable("unreadable token response".to_owned())
+            ExternalError::Unavailable {
+                what: "the token response is unreadable".to_owned(),
+                source: None,
+            }
         }
     }
 }

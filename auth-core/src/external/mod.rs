@@ -39,15 +39,16 @@
 //! password and without roles. The name is longer than registration accepts
 //! (64 characters), so nobody can register it beforehand; an account of that
 //! name that has a password is refused all the same
-//! ([`Error::ExternalAccountConflict`]).
+//! ([`ExternalError::AccountConflict`]).
 
 mod account;
-mod endpoint;
+mod error;
 mod login;
 mod plain_oauth2;
 mod provider;
 
 pub use account::{ExternalIdentity, ExternalLogin, external_username};
+pub use error::ExternalError;
 pub use login::{Callback, LOGIN_TTL, LoginStart, ProviderLogin};
 pub use plain_oauth2::{OAuth2Provider, ProviderUser, UserInfo};
 pub use provider::OidcProvider;

@@ -2,7 +2,8 @@
 
 use crate::flow::TokenPair;
 use crate::store::{NewUser, SecretHash, User};
-use crate::{Authenticator, Error};
+use super::ExternalError;
+use crate::Authenticator;
 
 /// Domain label of the hash that names an external account.
 const SUBJECT_DOMAIN: &str = "oidc-subject";
@@ -68,13 +69,13 @@ impl Authenticator {
     /// Call it only with a verified identity (an id_token checked by
     /// [`ProviderLogin::finish`](super::ProviderLogin::finish), or the user-info
     /// answer of a provider reached over TLS with a code this app exchanged).
-    /// Errors: [`Error::ExternalAccountConflict`] if the account name is held
+    /// Errors: [`ExternalError::AccountConflict`] if the account name is held
     /// by an account with a password.
     pub async fn external_login(
         &self,
         identity: ExternalIdentity,
         client: impl Into<crate::flow::ClientInfo>,
-    ) -> Result<ExternalLogin, Error> {
+    ) -> Result<ExternalLogin, ExternalError> {
         let client = client.into();
         let username = external_username(&identity.issuer, &identity.subject);
         let store = self.store();
@@ -89,16 +90,16 @@ impl Authenticator {
                 match store.create_user(new_user).await {
                     Ok(user) => (user, true),
                     // A concurrent first login of the same identity won.
-                    Err(Error::UsernameTaken) => {
+                    Err(crate::store::StoreError::UsernameTaken) => {
                         let user = store.user_by_name(&username).await?;
-                        (user.ok_or(Error::NotFound)?, false)
+                        (user.ok_or(crate::store::StoreError::NotFound)?, false)
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(e.into()),
                 }
             }
         };
         if user.password_hash.is_some() {
-            return Err(Error::ExternalAccountConflict);
+            return Err(ExternalError::AccountConflict);
         }
         let now = crate::time::now();
         let auth_time = identity.auth_time.filter(|t| *t <= now).unwrap_or(now);

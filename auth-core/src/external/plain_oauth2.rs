@@ -10,8 +10,8 @@ use oauth2::{AuthUrl, ClientId, ClientSecret, EndpointNotSet, EndpointSet, Redir
 use zeroize::Zeroizing;
 
 use super::ProviderLogin;
-use super::endpoint::{check_endpoint, check_name, http_client};
-use crate::Error;
+use super::error::{check_name, http_client};
+use super::ExternalError;
 
 /// A client with its authorization and token endpoints set.
 pub(super) type PlainClient =
@@ -34,13 +34,13 @@ pub struct ProviderUser {
 #[async_trait]
 pub trait UserInfo: Send + Sync + 'static {
     /// The user the access token belongs to. `http` follows no redirects and
-    /// times out after 10 seconds. Errors: [`Error::ProviderUnavailable`]
-    /// (HTTP 503) or [`Error::ExternalLogin`] (HTTP 400) are the useful ones.
+    /// times out after 10 seconds. Errors: [`ExternalError::Unavailable`]
+    /// (HTTP 503) or [`ExternalError::Refused`] (HTTP 400) are the useful ones.
     async fn user_info(
         &self,
         http: &reqwest::Client,
         access_token: &str,
-    ) -> Result<ProviderUser, Error>;
+    ) -> Result<ProviderUser, ExternalError>;
 }
 
 /// A provider without OpenID Connect: its endpoints are given, not
@@ -125,13 +125,11 @@ impl OAuth2Provider {
 
     /// The login flow, whose callback is `redirect_uri`. Every URL must be
     /// `https` (plain `http` only on 127.0.0.1 / localhost).
-    pub fn build(self, redirect_uri: &str) -> Result<ProviderLogin, Error> {
+    pub fn build(self, redirect_uri: &str) -> Result<ProviderLogin, ExternalError> {
         check_name(&self.name)?;
         let url = |what: &'static str, value: &str| {
-            let url = url::Url::parse(value)
-                .map_err(|e| Error::ProviderUnavailable(format!("the {what} is not a URL: {e}")))?;
-            check_endpoint(what, &url)?;
-            Ok::<_, Error>(url)
+            crate::outbound::endpoint_url(value)
+                .map_err(|source| ExternalError::Endpoint { what, source })
         };
         let client = BasicClient::new(ClientId::new(self.client_id.clone()))
             .set_client_secret(ClientSecret::new(self.client_secret.to_string()))
@@ -165,8 +163,8 @@ mod tests {
 
     #[async_trait]
     impl UserInfo for Nobody {
-        async fn user_info(&self, _: &reqwest::Client, _: &str) -> Result<ProviderUser, Error> {
-            Err(Error::ExternalLogin("nobody"))
+        async fn user_info(&self, _: &reqwest::Client, _: &str) -> Result<ProviderUser, ExternalError> {
+            Err(ExternalError::Refused("nobody"))
         }
     }
 

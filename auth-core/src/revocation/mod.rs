@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::store::Revocation;
+mod record;
+
+pub use record::Revocation;
 
 /// What a revocation check needs to know about a token.
 #[derive(Debug, Clone, Copy)]

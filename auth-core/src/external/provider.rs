@@ -7,15 +7,15 @@ use openidconnect::{ClientId, ClientSecret, IssuerUrl, RedirectUrl};
 use zeroize::Zeroizing;
 
 use super::ProviderLogin;
-use super::endpoint::{check_endpoint, check_name, http_client};
+use super::error::{check_endpoint, check_name, http_client};
+use super::ExternalError;
 use super::login::DiscoveredClient;
-use crate::Error;
 
 /// An external OpenID Connect provider this app lets users log in with, and
 /// the client the app is registered as there.
 ///
 /// ```
-/// use auth_core::oidc::OidcProvider;
+/// use auth_core::external::OidcProvider;
 ///
 /// let google = OidcProvider::google("1234.apps.googleusercontent.com", "client-secret");
 /// assert_eq!(google.name(), "google");
@@ -116,13 +116,13 @@ impl OidcProvider {
     /// registered at the provider).
     ///
     /// The issuer and every endpoint must be `https` (plain `http` only on
-    /// 127.0.0.1 / localhost). Errors: [`Error::ProviderUnavailable`] when the
+    /// 127.0.0.1 / localhost). Errors: [`ExternalError::Unavailable`] when the
     /// metadata cannot be fetched or does not match the issuer, or the name
     /// is not 1 to 32 of `a-z`, `0-9`, `-`, `_`.
-    pub async fn discover(self, redirect_uri: &str) -> Result<ProviderLogin, Error> {
+    pub async fn discover(self, redirect_uri: &str) -> Result<ProviderLogin, ExternalError> {
         check_name(&self.name)?;
         let redirect_uri = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| {
-            Error::ProviderUnavailable(format!("the redirect URI is not a URL: {e}"))
+            ExternalError::unavailable("the redirect URI is not a URL", e)
         })?;
         let http = http_client()?;
         let client = self.fetch_client(&http, &redirect_uri).await?;
@@ -134,14 +134,14 @@ impl OidcProvider {
         &self,
         http: &reqwest::Client,
         redirect_uri: &RedirectUrl,
-    ) -> Result<DiscoveredClient, Error> {
+    ) -> Result<DiscoveredClient, ExternalError> {
         let issuer = IssuerUrl::new(self.issuer.clone())
-            .map_err(|e| Error::ProviderUnavailable(format!("the issuer is not a URL: {e}")))?;
+            .map_err(|e| ExternalError::unavailable("the issuer is not a URL", e))?;
         check_endpoint("issuer", issuer.url())?;
         let metadata = CoreProviderMetadata::discover_async(issuer, http)
             .await
             .map_err(|e| {
-                Error::ProviderUnavailable(format!("discovery of {} failed: {e}", self.issuer))
+                ExternalError::unavailable(format!("discovery of {} failed", self.issuer), e)
             })?;
         check_endpoint(
             "authorization endpoint",
@@ -151,9 +151,10 @@ impl OidcProvider {
         match metadata.token_endpoint() {
             Some(token) => check_endpoint("token endpoint", token.url())?,
             None => {
-                return Err(Error::ProviderUnavailable(
-                    "the provider has no token endpoint".to_owned(),
-                ));
+                return Err(ExternalError::Unavailable {
+                    what: "the provider has no token endpoint".to_owned(),
+                    source: None,
+                });
             }
         }
         let client = CoreClient::from_provider_metadata(
