@@ -78,7 +78,7 @@ impl Authenticator {
     ) -> Result<ExternalLogin, ExternalError> {
         let client = client.into();
         let username = external_username(&identity.issuer, &identity.subject);
-        let store = self.store();
+        let store = self.users();
         let (user, created) = match store.user_by_name(&username).await? {
             Some(user) => (user, false),
             None => {

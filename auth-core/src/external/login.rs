@@ -385,7 +385,7 @@ impl ProviderLogin {
             }
         };
         if !auth
-            .store()
+            .state()
             .use_once(&self.used_key(state), expires_at)
             .await?
         {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
 use crate::mfa::Totp;
 use crate::password::{PasswordHasher, PasswordPolicy};
-use crate::store::{ApiKeyIndex, Store};
+use crate::store::{ApiKeyIndex, Attached, SessionState, UserStore};
 use crate::token::TokenIssuer;
 use super::FlowError;
 use crate::ServerSecret;
@@ -14,7 +14,8 @@ use crate::ServerSecret;
 #[must_use]
 pub struct AuthenticatorBuilder {
     issuer: TokenIssuer,
-    store: Arc<dyn Store>,
+    users: Arc<dyn UserStore>,
+    store: Arc<dyn SessionState>,
     hasher: Option<PasswordHasher>,
     policy: PasswordPolicy,
     totp: Option<Totp>,
@@ -25,9 +26,14 @@ pub struct AuthenticatorBuilder {
 }
 
 impl AuthenticatorBuilder {
-    pub(crate) fn new(issuer: TokenIssuer, store: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(
+        issuer: TokenIssuer,
+        users: Arc<dyn UserStore>,
+        store: Arc<dyn SessionState>,
+    ) -> Self {
         AuthenticatorBuilder {
             issuer,
+            users,
             store,
             hasher: None,
             policy: PasswordPolicy::default(),
@@ -86,9 +92,28 @@ impl AuthenticatorBuilder {
     /// The local API-key index the layer reads (with a shared store, the one
     /// fed by [`StateSync`](crate::store::StateSync)): keys this instance
     /// creates or deletes are put into it or taken out of it at once, before
-    /// the other instances hear of them.
+    /// the other instances hear of them. [`attached`](Self::attached) sets it.
     pub fn api_key_index(mut self, index: ApiKeyIndex) -> Self {
         self.api_key_index = Some(index);
+        self
+    }
+
+    /// Uses the local views of an instance attached to its store
+    /// ([`Attach::attach`](crate::store::Attach::attach)): the issuer's
+    /// verifiers consult its revocation view, and the keys this instance
+    /// creates or deletes reach its API-key index at once.
+    pub fn attached(mut self, attached: &Attached) -> Self {
+        self.issuer = self.issuer.revocation_list(attached.revocations());
+        self.api_key_index = attached.api_key_index();
+        self
+    }
+
+    /// Keeps user accounts in `users` (the application's own user table)
+    /// instead of the store given to [`Authenticator::builder`], which then
+    /// holds only sessions, revocations, throttling windows, single-use marks
+    /// and API keys.
+    pub fn users(mut self, users: impl UserStore) -> Self {
+        self.users = Arc::new(users);
         self
     }
 
@@ -109,6 +134,7 @@ impl AuthenticatorBuilder {
                     .hasher
                     .unwrap_or_else(|| PasswordHasher::new(self.policy)),
                 issuer: self.issuer,
+                users: self.users,
                 store: self.store,
                 totp,
                 config: self.config,

@@ -41,7 +41,7 @@ impl Authenticator {
         let created = async {
             let phc = inner.hasher.hash(password).await?;
             let user = inner
-                .store
+                .users
                 .create_user(NewUser {
                     roles: (inner.roles_for_new_user)(&username),
                     username,
@@ -124,7 +124,7 @@ impl Authenticator {
         let user = if name.is_empty() {
             None
         } else {
-            inner.store.user_by_name(name).await?
+            inner.users.user_by_name(name).await?
         };
         let (user, check) = match user {
             Some(User {
@@ -144,7 +144,7 @@ impl Authenticator {
             // A password set under an older, laxer minimum length still
             // logs in; it keeps its old hash until it is changed.
             match inner.hasher.hash(password).await {
-                Ok(phc) => inner.store.set_password_hash(&user.id, &phc).await?,
+                Ok(phc) => inner.users.set_password_hash(&user.id, &phc).await?,
                 Err(crate::password::PasswordError::TooShort { .. }) => {}
                 Err(e) => return Err(e.into()),
             }

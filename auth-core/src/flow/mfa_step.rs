@@ -61,7 +61,7 @@ impl Authenticator {
             return Err(FlowError::InvalidCode);
         }
         if let Factor::Recovery(hash) = factor
-            && !inner.store.consume_recovery_code(&user.id, &hash).await?
+            && !inner.users.consume_recovery_code(&user.id, &hash).await?
         {
             // Spent concurrently by another request.
             security_event!(info, "mfa.failed", client, user = %user.id, reason = "spent_recovery_code");
@@ -85,7 +85,7 @@ impl Authenticator {
         code: &str,
     ) -> Result<Option<(User, Factor)>, FlowError> {
         let inner = &*self.inner;
-        let Some(user) = inner.store.user_by_id(user_id).await? else {
+        let Some(user) = inner.users.user_by_id(user_id).await? else {
             return Ok(None);
         };
         let Some(totp) = user.totp.as_ref().filter(|t| t.confirmed) else {
@@ -121,7 +121,7 @@ impl Authenticator {
     pub async fn enroll_totp(&self, user_id: &str) -> Result<TotpEnrollment, FlowError> {
         let inner = &*self.inner;
         let user = inner
-            .store
+            .users
             .user_by_id(user_id)
             .await?
             .ok_or(FlowError::NotFound)?;
@@ -135,7 +135,7 @@ impl Authenticator {
         let account = user.username.replace(':', "_");
         let enrollment = inner.totp.enrollment(&secret, &account)?;
         inner
-            .store
+            .users
             .set_totp(&user.id, Some(secret.seal(&inner.secret, &user.id, false)?))
             .await?;
         Ok(enrollment)
@@ -153,7 +153,7 @@ impl Authenticator {
         let client = client.into();
         let inner = &*self.inner;
         let user = inner
-            .store
+            .users
             .user_by_id(user_id)
             .await?
             .ok_or(FlowError::NotFound)?;
@@ -178,9 +178,9 @@ impl Authenticator {
             .iter()
             .map(|hash| RecoveryCodes::keyed(&inner.secret, &user.id, hash))
             .collect();
-        inner.store.set_recovery_codes(&user.id, keyed).await?;
+        inner.users.set_recovery_codes(&user.id, keyed).await?;
         inner
-            .store
+            .users
             .set_totp(&user.id, Some(secret.seal(&inner.secret, &user.id, true)?))
             .await?;
         security_event!(info, "totp.enrolled", client, user = %user.id);

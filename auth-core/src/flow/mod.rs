@@ -58,7 +58,7 @@ use crate::ServerSecret;
 use crate::mfa::Totp;
 use crate::password::PasswordHasher;
 use crate::revocation::RevocationList;
-use crate::store::{Revocation, Store};
+use crate::store::{Revocation, SessionState, Store, UserStore};
 use crate::token::{TokenIssuer, Verifier};
 
 /// Decides the roles of a newly registered user from the username.
@@ -73,7 +73,8 @@ pub struct Authenticator {
 
 struct Inner {
     issuer: TokenIssuer,
-    store: Arc<dyn Store>,
+    users: Arc<dyn UserStore>,
+    store: Arc<dyn SessionState>,
     hasher: PasswordHasher,
     totp: Totp,
     config: FlowConfig,
@@ -95,9 +96,12 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    /// Starts building an authenticator that issues with `issuer` and keeps state in `store`.
+    /// Starts building an authenticator that issues with `issuer` and keeps
+    /// users and session state in `store` (see
+    /// [`AuthenticatorBuilder::users`] to keep users elsewhere).
     pub fn builder(issuer: TokenIssuer, store: impl Store) -> AuthenticatorBuilder {
-        AuthenticatorBuilder::new(issuer, Arc::new(store))
+        let store = Arc::new(store);
+        AuthenticatorBuilder::new(issuer, Arc::clone(&store) as Arc<dyn UserStore>, store)
     }
 
     /// A verifier for the access tokens this authenticator issues; it consults
@@ -111,8 +115,14 @@ impl Authenticator {
         &self.inner.issuer
     }
 
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// Where user accounts are kept.
+    pub fn users(&self) -> &Arc<dyn UserStore> {
+        &self.inner.users
+    }
+
+    /// Where sessions, revocations, throttling windows, single-use marks and
+    /// API keys are kept.
+    pub fn state(&self) -> &Arc<dyn SessionState> {
         &self.inner.store
     }
 

@@ -129,7 +129,7 @@ impl Authenticator {
         session: &Session,
         refresh: RefreshToken,
     ) -> Result<TokenPair, FlowError> {
-        let Some(user) = self.inner.store.user_by_id(&session.user_id).await? else {
+        let Some(user) = self.inner.users.user_by_id(&session.user_id).await? else {
             self.revoke_session(&session.sid).await?;
             return Err(FlowError::InvalidGrant);
         };

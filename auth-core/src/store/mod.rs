@@ -9,7 +9,6 @@
 //! Every method may fail with [`StoreError::Unavailable`] when the
 //! store cannot be reached; flows pass that on (HTTP 503), never panic.
 
-mod api_key_index;
 mod error;
 #[cfg(any(test, feature = "conformance"))]
 #[doc(hidden)]
@@ -21,14 +20,11 @@ mod records;
 #[cfg(feature = "redis")]
 mod redis;
 mod sync;
-#[cfg(any(feature = "redis", feature = "postgres"))]
-mod sync_task;
 
 use async_trait::async_trait;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, decode_revocation_message};
-pub use api_key_index::ApiKeyIndex;
 pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
@@ -38,7 +34,9 @@ pub use records::{
     ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Rotation, SecretHash,
     Session, TotpState, User,
 };
-pub use sync::{StateSync, StoreEvent, SyncHandle};
+pub use sync::{
+    ApiKeyIndex, ApiKeyLookup, Attach, Attached, BackgroundTask, StateSync, StoreEvent, SyncHandle,
+};
 
 
 
@@ -236,13 +234,24 @@ pub trait ApiKeyView: Send + Sync + 'static {
     fn api_key(&self, hash: &SecretHash) -> Option<ApiKey>;
 }
 
-/// Everything the flows need, in one store.
-pub trait Store:
-    UserStore + SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
+/// What the flows keep besides user accounts: sessions and their refresh
+/// families, revocations, throttling windows, single-use marks and codes,
+/// API keys. Implemented by every type that implements the five traits.
+///
+/// With [`AuthenticatorBuilder::users`](crate::flow::AuthenticatorBuilder::users),
+/// an application keeps its own user table (any [`UserStore`]) and this state
+/// in one of the library's stores.
+pub trait SessionState:
+    SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
 {
 }
 
-impl<T> Store for T where
-    T: UserStore + SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
+impl<T> SessionState for T where
+    T: SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
 {
 }
+
+/// Everything the flows need, in one store: users and [`SessionState`].
+pub trait Store: UserStore + SessionState {}
+
+impl<T> Store for T where T: UserStore + SessionState {}

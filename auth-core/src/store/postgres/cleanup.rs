@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::PostgresStore;
+use crate::store::BackgroundTask;
 use super::errors::{Db, bounded};
 use crate::store::StoreError;
 use crate::time::now as clock;
@@ -65,13 +65,13 @@ impl PostgresStore {
 
     /// Runs [`purge_expired`](Self::purge_expired) now and then every
     /// `interval` (at least a second) on the Tokio runtime, until the handle
-    /// is aborted. A failed run is logged and retried at the next interval.
+    /// is dropped. [`attach`](crate::store::Attach::attach) starts one. A failed run is logged and retried at the next interval.
     ///
     /// Several instances may each run one: the batches skip each other's rows.
-    pub fn spawn_cleanup(&self, interval: Duration) -> JoinHandle<()> {
+    pub fn spawn_cleanup(&self, interval: Duration) -> BackgroundTask {
         let store = self.clone();
         let period = interval.max(Duration::from_secs(1));
-        tokio::spawn(async move {
+        BackgroundTask::spawn(async move {
             let mut ticks = tokio::time::interval(period);
             ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {

@@ -89,7 +89,8 @@ impl PostgresStore {
     pub const DEFAULT_SCHEMA: &'static str = "auth";
 
     /// Connects to the database at `url` (`postgres://user:password@host/db`)
-    /// and creates or updates the tables, in the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA).
+    /// and creates or updates the tables, in the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA),
+    /// with a pool of its own (10 connections, 2 s to get one).
     ///
     /// Several instances may start at once: the migrations run under an
     /// advisory lock. Fails with [`StoreError::Unavailable`] when the database
@@ -104,27 +105,65 @@ impl PostgresStore {
     /// tests). `schema` must be 1 to 63 lower-case ASCII letters, digits and
     /// underscores, not starting with a digit.
     pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(Self::connect_options(url, schema)?)
+            .await
+            .db()?;
+        Self::from_pool(pool).await
+    }
+
+    /// The connection options of `url` with every connection working in
+    /// `schema` (its `search_path`): build a pool of your own with them (its
+    /// size, its timeouts) and hand it to [`from_pool`](Self::from_pool).
+    ///
+    /// ```no_run
+    /// use auth_core::store::PostgresStore;
+    /// use sqlx::postgres::PgPoolOptions;
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let options = PostgresStore::connect_options("postgres://auth@db.internal/app", "auth")?;
+    /// let pool = PgPoolOptions::new().max_connections(40).connect_with(options).await?;
+    /// let store = PostgresStore::from_pool(pool).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn connect_options(url: &str, schema: &str) -> Result<PgConnectOptions, StoreError> {
         if !is_plain_identifier(schema) {
             return Err(StoreError::Unavailable(
                 "PostgreSQL: the schema name must be 1 to 63 of a-z, 0-9 and _, not starting with a digit"
                     .to_owned(),
             ));
         }
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|_| {
-                StoreError::Unavailable("PostgreSQL: the URL is not a PostgreSQL URL".to_owned())
-            })?
-            // Set at connection start-up, so every pooled connection (the
-            // migrator's too) sees only this schema's tables. The schema need
-            // not exist yet: it is created below, before anything uses it.
-            .options([("search_path", schema)]);
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+        let options = PgConnectOptions::from_str(url).map_err(|_| {
+            StoreError::Unavailable("PostgreSQL: the URL is not a PostgreSQL URL".to_owned())
+        })?;
+        // Set at connection start-up, so every pooled connection (the
+        // migrator's too) sees only this schema's tables. The schema need not
+        // exist yet: `from_pool` creates it before anything uses it.
+        Ok(options.options([("search_path", schema)]))
+    }
+
+    /// A store over an existing pool, whose connections must work in a
+    /// schema of the store's own (see [`connect_options`](Self::connect_options)):
+    /// the tables and their migration history live there, apart from the
+    /// application's. Creates the schema if missing and brings the tables up
+    /// to date; refuses a pool working in `public`, where the migration
+    /// history would meet the application's own.
+    pub async fn from_pool(pool: PgPool) -> Result<Self, StoreError> {
+        let wanted: String = sqlx::query_scalar("SELECT split_part(current_setting('search_path'), ',', 1)")
+            .fetch_one(&pool)
             .await
             .db()?;
-        create_schema(&pool, schema).await?;
+        let wanted = wanted.trim().trim_matches('"').to_owned();
+        if !is_plain_identifier(&wanted) || wanted == "public" {
+            return Err(StoreError::Unavailable(
+                "PostgreSQL: the pool's connections must use a schema of the store's own \
+                 (PostgresStore::connect_options)"
+                    .to_owned(),
+            ));
+        }
+        create_schema(&pool, &wanted).await?;
         MIGRATOR
             .run(&pool)
             .await

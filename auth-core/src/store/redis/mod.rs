@@ -146,6 +146,30 @@ impl RedisStore {
         })
     }
 
+    /// A store over a connection the application already has: `connection`
+    /// (a `ConnectionManager`, which reconnects by itself) for operations,
+    /// and `client`, the same server's client, for the sync's subscription
+    /// connection. Each operation gets [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
+    ///
+    /// ```no_run
+    /// use auth_core::store::RedisStore;
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = redis::Client::open("redis://127.0.0.1:6379")?;
+    /// let connection = redis::aio::ConnectionManager::new(client.clone()).await?;
+    /// let store = RedisStore::from_connection(client, connection).with_prefix("myapp:auth:");
+    /// # Ok(()) }
+    /// ```
+    pub fn from_connection(client: redis::Client, connection: ConnectionManager) -> Self {
+        Self {
+            client,
+            connection,
+            prefix: Arc::from(Self::DEFAULT_PREFIX),
+            timeout: Self::DEFAULT_TIMEOUT,
+            scripts: Arc::new(Scripts::new()),
+        }
+    }
+
     /// Puts every key under `prefix` (for instance `"myapp:auth:"`) instead of
     /// [`DEFAULT_PREFIX`](Self::DEFAULT_PREFIX). Instances that share data
     /// must share the prefix.

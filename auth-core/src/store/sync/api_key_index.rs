@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{ApiKey, ApiKeyView, SecretHash};
+use crate::store::{ApiKey, ApiKeyView, SecretHash};
 
 /// An in-process copy of the API keys of a shared store, answering
 /// [`ApiKeyView`] from memory.
 ///
-/// A sync task ([`StateSync::spawn_sync`](super::StateSync::spawn_sync))
+/// A sync task ([`StateSync::spawn_sync`](crate::store::StateSync::spawn_sync))
 /// fills it at start and after every reconnection
 /// ([`replace_all`](Self::replace_all)), then applies each creation and
 /// deletion announced by any instance. Cloning shares the index. Reads take a
