@@ -74,7 +74,8 @@ fn fixture(alg: Algorithm) -> Fixture {
     assert_eq!(list.len(), 3 * REVOKED);
     let ours = issuer.verifier();
 
-    let mut validation = jsonwebtoken::Validation::new(alg.to_string().parse::<jsonwebtoken::Algorithm>().unwrap());
+    let mut validation =
+        jsonwebtoken::Validation::new(alg.to_string().parse::<jsonwebtoken::Algorithm>().unwrap());
     validation.set_issuer(&[ISS]);
     validation.set_audience(&[AUD]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);

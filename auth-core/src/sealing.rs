@@ -82,7 +82,9 @@ impl ServerSecret {
     /// with HMAC-SHA256).
     pub fn from_bytes(material: &[u8]) -> Result<Self, KeyError> {
         if material.len() < LEN {
-            return Err(KeyError::InvalidKey("a server secret needs at least 32 bytes"));
+            return Err(KeyError::InvalidKey(
+                "a server secret needs at least 32 bytes",
+            ));
         }
         let mut key = Zeroizing::new([0u8; LEN]);
         if material.len() == LEN {
@@ -180,7 +182,8 @@ pub(crate) fn derive_key(material: &[u8], purpose: &str) -> Zeroizing<[u8; 32]> 
 pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, KeyError> {
     // A 32-byte key is always an AES-256 key.
     let key = LessSafeKey::new(
-        UnboundKey::new(&AES_256_GCM, key).map_err(|_| KeyError::InvalidKey("not an AES-256 key"))?,
+        UnboundKey::new(&AES_256_GCM, key)
+            .map_err(|_| KeyError::InvalidKey("not an AES-256 key"))?,
     );
     let mut nonce = [0u8; NONCE_LEN];
     crate::random::fill(&mut nonce)?;

@@ -36,7 +36,10 @@ async fn register_refuses_a_taken_username() {
     let (auth, _store) = authenticator(FlowConfig::default()).await;
     let first = auth.register("ada", PASSWORD, None).await.unwrap();
     let second = auth.register("ada", "another good password", None).await;
-    assert!(matches!(second, Err(FlowError::UsernameTaken)), "{second:?}");
+    assert!(
+        matches!(second, Err(FlowError::UsernameTaken)),
+        "{second:?}"
+    );
     // The first account keeps its password.
     let tokens = login(&auth, "ada").await;
     let claims = auth.verifier().verify(&tokens.access.access_token).unwrap();
@@ -163,7 +166,10 @@ async fn unknown_user_and_wrong_password_get_the_same_error() {
         .login("ada", "wrong password!", None)
         .await
         .unwrap_err();
-    assert!(matches!(unknown, FlowError::InvalidCredentials), "{unknown:?}");
+    assert!(
+        matches!(unknown, FlowError::InvalidCredentials),
+        "{unknown:?}"
+    );
     assert!(matches!(wrong, FlowError::InvalidCredentials), "{wrong:?}");
     assert_eq!(unknown.to_string(), wrong.to_string());
     assert!(!wrong.to_string().contains("wrong password"));
@@ -396,4 +402,30 @@ async fn a_password_below_a_raised_minimum_still_logs_in_when_rehashed() {
         matches!(result, Err(FlowError::InvalidCredentials)),
         "{result:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_can_live_in_a_store_of_their_own() {
+    // The application's user table (here another MemoryStore standing in
+    // for it) beside the library's session state.
+    let users = MemoryStore::new();
+    let state = MemoryStore::new();
+    let auth = Authenticator::builder(common::issuer(&keys()), state.clone())
+        .users(users.clone())
+        .password_policy(PasswordPolicy::insecure_fast_for_tests())
+        .build()
+        .await
+        .unwrap();
+    let user = auth.register("ada", PASSWORD, None).await.unwrap();
+    let tokens = login(&auth, "ada").await;
+    assert_eq!(
+        auth.verifier().verify(&tokens.access.access_token).unwrap().sub,
+        user.id
+    );
+    assert!(users.user_by_id(&user.id).await.unwrap().is_some());
+    assert!(
+        state.user_by_id(&user.id).await.unwrap().is_none(),
+        "the account lives in the user store only"
+    );
+    auth.refresh(tokens.refresh.expose(), None).await.unwrap();
 }

@@ -294,7 +294,10 @@ fn rotation_keeps_old_tokens_until_retired() {
             "{alg}"
         );
         assert!(verifier.verify(&new_token).is_ok(), "{alg}");
-        assert!(matches!(keys.retire(&new_kid), Err(KeyError::RetireActiveKey)));
+        assert!(matches!(
+            keys.retire(&new_kid),
+            Err(KeyError::RetireActiveKey)
+        ));
     }
 }
 
@@ -476,7 +479,9 @@ fn jsonwebtoken_reads_our_jwks_and_verifies_our_tokens() {
         );
 
         let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
-        let mut validation = jsonwebtoken::Validation::new(alg.to_string().parse::<jsonwebtoken::Algorithm>().unwrap());
+        let mut validation = jsonwebtoken::Validation::new(
+            alg.to_string().parse::<jsonwebtoken::Algorithm>().unwrap(),
+        );
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         let decoded = jsonwebtoken::decode::<serde_json::Value>(&ours, &key, &validation).unwrap();
@@ -500,7 +505,8 @@ fn jsonwebtoken_signs_with_our_pem_and_we_verify() {
             _ => jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()),
         }
         .unwrap();
-        let mut header = jsonwebtoken::Header::new(alg.to_string().parse::<jsonwebtoken::Algorithm>().unwrap());
+        let mut header =
+            jsonwebtoken::Header::new(alg.to_string().parse::<jsonwebtoken::Algorithm>().unwrap());
         header.typ = Some("at+jwt".into());
         header.kid = Some(key.kid().to_owned());
         let claims = serde_json::json!({

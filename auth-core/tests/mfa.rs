@@ -5,11 +5,11 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use auth_core::mfa::{self, DeliveryError, MfaError};
 use auth_core::mfa::{
     Channel, CodeSender, OneTimeCode, OneTimeCodes, RecoveryCodes, Totp, TotpSecret,
 };
 use auth_core::store::{MemoryStore, NewUser, User, UserStore};
-use auth_core::mfa::{self, DeliveryError, MfaError};
 
 const RFC_SECRET: &[u8] = b"12345678901234567890";
 

@@ -16,13 +16,16 @@ mod services;
 
 use std::time::Duration;
 
-use auth_core::store::{ApiKey, ApiKeyStore, ApiKeyView, Revocation, RevocationStore, StoreEvent};
+use auth_core::store::{
+    ApiKey, ApiKeyStore, ApiKeyView, PostgresStore, Revocation, RevocationStore, StoreEvent,
+};
 use auth_core::{RevocationQuery, RevocationView, TokenRejection};
 use services::postgres::{in_scratch_schema, open, server_address};
 use services::relay::{Relay, via};
 use services::sync::{
-    HANG_GUARD, Instance, RECOVERY_GUARD, assert_revocation_propagates, issuer_over, new_key,
-    random_hash, revoked_jti, wait_at_most, wait_until,
+    HANG_GUARD, Instance, RECOVERY_GUARD, assert_revocation_propagates,
+    attach_feeds_the_views_until_dropped, issuer_over, new_key, random_hash, revoked_jti,
+    wait_at_most, wait_until,
 };
 use services::{now, report};
 
@@ -205,4 +208,37 @@ async fn the_views_go_stale_while_the_database_is_cut_off_and_recover_after() {
         .await;
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_instance_is_fed_until_its_handle_is_dropped() {
+    let Some(url) = database_url() else { return };
+    in_scratch_schema(&url, |url, schema| async move {
+        // The attached instance over a pool the application built itself.
+        let options = PostgresStore::connect_options(&url, &schema).unwrap();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(3)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let a = PostgresStore::from_pool(pool).await.unwrap();
+        assert_eq!(a.schema(), schema);
+        let b = open(&url, &schema).await;
+        attach_feeds_the_views_until_dropped("postgres", a, b).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_in_the_public_schema_is_refused() {
+    let Some(url) = database_url() else { return };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    assert!(
+        PostgresStore::from_pool(pool).await.is_err(),
+        "the store's tables and migration history must not land among the application's"
+    );
 }

@@ -20,8 +20,9 @@ use auth_core::{RevocationQuery, RevocationView, TokenRejection};
 use services::own_redis::OwnRedis;
 use services::redis_prefix::{Cleanup, connect};
 use services::sync::{
-    HANG_GUARD, Instance, RECOVERY_GUARD, assert_revocation_propagates, issuer_over, new_key,
-    revoked_jti, wait_at_most, wait_until,
+    HANG_GUARD, Instance, RECOVERY_GUARD, assert_revocation_propagates,
+    attach_feeds_the_views_until_dropped, issuer_over, new_key, revoked_jti, wait_at_most,
+    wait_until,
 };
 use services::{free_port, now, random_hex, report};
 
@@ -171,4 +172,19 @@ async fn the_views_go_stale_while_redis_is_down_and_recover_after() {
         verifier.verify(&token).err() == Some(TokenRejection::Revoked)
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_instance_is_fed_until_its_handle_is_dropped() {
+    let Some(url) = redis_url() else { return };
+    let cleanup = Cleanup::new(&url);
+    let prefix = cleanup.add(format!("auth-sync-test-{}:", random_hex()));
+    let a = connect(&url, &prefix).await;
+    // The second instance over a connection the application made itself.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let connection = redis::aio::ConnectionManager::new(client.clone())
+        .await
+        .unwrap();
+    let b = RedisStore::from_connection(client, connection).with_prefix(prefix.as_str());
+    attach_feeds_the_views_until_dropped("redis", a, b).await;
 }

@@ -1,9 +1,9 @@
 //! Accounts of external identities, linked by the provider's (`iss`, `sub`).
 
-use crate::flow::TokenPair;
-use crate::store::{NewUser, SecretHash, User};
 use super::ExternalError;
 use crate::Authenticator;
+use crate::flow::TokenPair;
+use crate::store::{NewUser, SecretHash, User};
 
 /// Domain label of the hash that names an external account.
 const SUBJECT_DOMAIN: &str = "oidc-subject";

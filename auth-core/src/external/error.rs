@@ -83,7 +83,11 @@ pub(super) fn check_name(name: &str) -> Result<(), ExternalError> {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok { Ok(()) } else { Err(ExternalError::InvalidName) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ExternalError::InvalidName)
+    }
 }
 
 /// `url` as a provider endpoint we agree to call.

@@ -17,12 +17,12 @@ use openidconnect::{
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::ExternalError;
 use super::account::{ExternalIdentity, ExternalLogin};
 use super::plain_oauth2::{OAuth2Provider, PlainClient};
 use super::provider::OidcProvider;
-use crate::store::SecretHash;
-use super::ExternalError;
 use crate::Authenticator;
+use crate::store::SecretHash;
 
 /// A client built from discovered metadata: authorization endpoint set,
 /// token and user-info endpoints as the metadata says.
@@ -451,12 +451,10 @@ where
             ExternalError::Refused("the provider refused the code")
         }
         RequestTokenError::Request(e) => ExternalError::unavailable("the token request", e),
-        RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
-            ExternalError::Unavailable {
-                what: "the token response is unreadable".to_owned(),
-                source: None,
-            }
-        }
+        RequestTokenError::Parse(..) | RequestTokenError::Other(_) => ExternalError::Unavailable {
+            what: "the token response is unreadable".to_owned(),
+            source: None,
+        },
     }
 }
 

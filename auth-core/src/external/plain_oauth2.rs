@@ -9,9 +9,9 @@ use oauth2::basic::BasicClient;
 use oauth2::{AuthUrl, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RedirectUrl, TokenUrl};
 use zeroize::Zeroizing;
 
+use super::ExternalError;
 use super::ProviderLogin;
 use super::error::{check_name, http_client};
-use super::ExternalError;
 
 /// A client with its authorization and token endpoints set.
 pub(super) type PlainClient =
@@ -163,7 +163,11 @@ mod tests {
 
     #[async_trait]
     impl UserInfo for Nobody {
-        async fn user_info(&self, _: &reqwest::Client, _: &str) -> Result<ProviderUser, ExternalError> {
+        async fn user_info(
+            &self,
+            _: &reqwest::Client,
+            _: &str,
+        ) -> Result<ProviderUser, ExternalError> {
             Err(ExternalError::Refused("nobody"))
         }
     }

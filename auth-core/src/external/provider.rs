@@ -6,9 +6,9 @@ use openidconnect::core::{CoreClient, CoreProviderMetadata};
 use openidconnect::{ClientId, ClientSecret, IssuerUrl, RedirectUrl};
 use zeroize::Zeroizing;
 
+use super::ExternalError;
 use super::ProviderLogin;
 use super::error::{check_endpoint, check_name, http_client};
-use super::ExternalError;
 use super::login::DiscoveredClient;
 
 /// An external OpenID Connect provider this app lets users log in with, and
@@ -121,9 +121,8 @@ impl OidcProvider {
     /// is not 1 to 32 of `a-z`, `0-9`, `-`, `_`.
     pub async fn discover(self, redirect_uri: &str) -> Result<ProviderLogin, ExternalError> {
         check_name(&self.name)?;
-        let redirect_uri = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| {
-            ExternalError::unavailable("the redirect URI is not a URL", e)
-        })?;
+        let redirect_uri = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|e| ExternalError::unavailable("the redirect URI is not a URL", e))?;
         let http = http_client()?;
         let client = self.fetch_client(&http, &redirect_uri).await?;
         Ok(ProviderLogin::oidc(self, redirect_uri, http, client))

@@ -3,9 +3,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::FlowError;
 use super::events::security_event;
 use super::{Authenticator, ClientInfo};
-use super::FlowError;
 use crate::store::{ApiKey, SecretHash};
 
 /// Every key starts with this, so it is recognisable in a leak scan.
@@ -64,7 +64,9 @@ impl Authenticator {
             URL_SAFE_NO_PAD.encode(secret.as_slice())
         );
         // Always one of ours: the prefix and 43 base64url characters.
-        let hash = api_key_hash(&key).ok_or(FlowError::Key(crate::keys::KeyError::InvalidKey("not an API key")))?;
+        let hash = api_key_hash(&key).ok_or(FlowError::Key(crate::keys::KeyError::InvalidKey(
+            "not an API key",
+        )))?;
         let record = ApiKey {
             id: crate::random::token_id()?,
             user_id: user_id.to_owned(),

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use super::FlowError;
 use super::{Authenticator, FlowConfig, Inner, RolesForNewUser};
+use crate::ServerSecret;
 use crate::mfa::Totp;
 use crate::password::{PasswordHasher, PasswordPolicy};
 use crate::store::{ApiKeyIndex, Attached, SessionState, UserStore};
 use crate::token::TokenIssuer;
-use super::FlowError;
-use crate::ServerSecret;
 
 /// Builds an [`Authenticator`]; see [`Authenticator::builder`].
 #[must_use]

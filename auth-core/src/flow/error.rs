@@ -105,7 +105,9 @@ impl From<PasswordError> for FlowError {
             PasswordError::TooShort { min } => {
                 FlowError::WeakPassword(PasswordProblem::TooShort { min })
             }
-            PasswordError::TooLong { max } => FlowError::WeakPassword(PasswordProblem::TooLong { max }),
+            PasswordError::TooLong { max } => {
+                FlowError::WeakPassword(PasswordProblem::TooLong { max })
+            }
             other => FlowError::Password(other),
         }
     }

@@ -1,9 +1,9 @@
 //! Registration and the password step, each throttled in the store.
 
+use super::FlowError;
 use super::events::security_event;
 use super::throttle::{Reservation, Step};
 use super::{Authenticator, ClientInfo, LoginOutcome, username};
-use super::FlowError;
 use crate::password::PasswordCheck;
 use crate::store::{NewUser, User};
 

@@ -1,9 +1,9 @@
 //! The second step: TOTP or a recovery code, and TOTP enrolment.
 
+use super::FlowError;
 use super::events::security_event;
 use super::throttle::Step;
 use super::{Authenticator, ClientInfo, TokenPair};
-use super::FlowError;
 use crate::mfa::{RecoveryCodes, TotpEnrollment, TotpSecret};
 use crate::store::{SecretHash, User};
 

@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Authenticator, MfaChallenge};
 use super::FlowError;
+use super::{Authenticator, MfaChallenge};
 use crate::store::User;
 use crate::token::jws;
 
@@ -33,7 +33,10 @@ impl Authenticator {
     /// Issues the `mfa_token` for `user`, who has just passed the password step.
     pub(super) fn mfa_challenge(&self, user: &User) -> Result<MfaChallenge, FlowError> {
         let issuer = &self.inner.issuer;
-        let key = issuer.keys().signing_key().ok_or(crate::keys::KeyError::NoSigningKey)?;
+        let key = issuer
+            .keys()
+            .signing_key()
+            .ok_or(crate::keys::KeyError::NoSigningKey)?;
         let now = crate::time::now();
         let ttl = self.inner.config.mfa_token_ttl.as_secs();
         let claims = MfaTokenClaims {

@@ -15,8 +15,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use super::RefreshToken;
 use super::FlowError;
+use super::RefreshToken;
 use crate::sealing::{self, ServerSecret};
 use crate::store::{PresentedRefresh, SecretHash};
 

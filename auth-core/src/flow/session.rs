@@ -1,9 +1,9 @@
 //! Issuing a session's tokens, refreshing them with rotation, logging out.
 
+use super::FlowError;
 use super::config::secs;
 use super::events::security_event;
 use super::{Authenticator, ClientInfo, RefreshToken, TokenPair, refresh_token};
-use super::FlowError;
 use crate::store::{NextRefresh, PresentedRefresh, Revocation, Rotation, Session, User};
 use crate::token::{AccessClaims, TokenRequest};
 

@@ -1,7 +1,7 @@
 //! Attempts reserved in the store before the work they guard.
 
-use super::{Authenticator, ClientInfo};
 use super::FlowError;
+use super::{Authenticator, ClientInfo};
 use crate::store::{Attempt, Failures};
 
 /// What is being throttled; each step counts in keys of its own.

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::KeyError;
 use super::files::{
     create_folder, file_error, read_small, remove_if_present, sync_folder, write_atomically,
     write_temp,
@@ -29,7 +30,6 @@ use super::files::{
 use super::pem::{HMAC_SECRET_LABEL, PemKey, encode, read_key};
 use super::set::Keys;
 use super::{Algorithm, KeySet, SigningKey, VerifyingKey};
-use super::KeyError;
 
 /// The file naming the active key.
 const MARKER: &str = "active";
@@ -187,7 +187,10 @@ impl KeySet {
     /// `alg` is refused ([`KeyError::FolderAlgorithm`]), as is a folder with
     /// public keys only. This blocks on file I/O: call it at startup or from a
     /// blocking task.
-    pub fn load_or_generate_dir(path: impl AsRef<Path>, alg: Algorithm) -> Result<KeySet, KeyError> {
+    pub fn load_or_generate_dir(
+        path: impl AsRef<Path>,
+        alg: Algorithm,
+    ) -> Result<KeySet, KeyError> {
         let dir = path.as_ref();
         let mut generated: Option<SigningKey> = None;
         for _ in 0..SETTLE_ATTEMPTS {

@@ -9,10 +9,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+use super::KeyError;
 use super::material::{PublicKey, ec_coordinates};
 use super::set::Keys;
 use super::{Algorithm, KeySet, VerifyingKey};
-use super::KeyError;
 
 /// Bytes of an Ed25519 public key, and of each P-256 coordinate.
 const COORDINATE_LEN: usize = 32;
@@ -135,7 +135,9 @@ impl VerifyingKey {
         if let Some(ops) = &jwk.key_ops
             && !ops.iter().any(|op| op == "verify")
         {
-            return Err(KeyError::InvalidKey("the JWK's key_ops do not include verify"));
+            return Err(KeyError::InvalidKey(
+                "the JWK's key_ops do not include verify",
+            ));
         }
         let kid = match jwk.kid.as_deref() {
             Some(kid) if !kid.is_empty() => kid,
@@ -159,7 +161,9 @@ impl VerifyingKey {
                 let n = strip_leading_zeros(member(&jwk.n, "n", None)?);
                 let e = strip_leading_zeros(member(&jwk.e, "e", None)?);
                 if bit_length(&n) < RSA_MIN_BITS {
-                    return Err(KeyError::InvalidKey("RSA moduli under 2048 bits are refused"));
+                    return Err(KeyError::InvalidKey(
+                        "RSA moduli under 2048 bits are refused",
+                    ));
                 }
                 if n.len() > RSA_MAX_BYTES || e.is_empty() || e.len() > 8 {
                     return Err(KeyError::InvalidKey("unsupported RSA key size or exponent"));

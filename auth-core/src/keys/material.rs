@@ -122,7 +122,9 @@ impl SigningKey {
             }
             Algorithm::HS256 => {
                 if secret.len() < HMAC_MIN_SECRET_LEN {
-                    return Err(KeyError::InvalidKey("an HS256 secret needs at least 32 bytes"));
+                    return Err(KeyError::InvalidKey(
+                        "an HS256 secret needs at least 32 bytes",
+                    ));
                 }
                 let key = Box::new(hmac::Key::new(hmac::HMAC_SHA256, &secret));
                 let public = PublicKey::Hmac(secret.clone());

@@ -11,9 +11,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
+use super::KeyError;
 use super::material::PublicKey;
 use super::{Algorithm, SigningKey, VerifyingKey};
-use super::KeyError;
 
 /// PKCS#8 `PrivateKeyInfo` (RFC 5208, RFC 5958): EdDSA, ES256, RS256 keys.
 pub(crate) const PRIVATE_KEY_LABEL: &str = "PRIVATE KEY";
@@ -199,7 +199,11 @@ fn public_key_from_spki(alg: Algorithm, der: &[u8]) -> Result<PublicKey, KeyErro
     Ok(public)
 }
 
-fn strip_spki_prefix<'a>(der: &'a [u8], prefix: &[u8], key_len: usize) -> Result<&'a [u8], KeyError> {
+fn strip_spki_prefix<'a>(
+    der: &'a [u8],
+    prefix: &[u8],
+    key_len: usize,
+) -> Result<&'a [u8], KeyError> {
     der.strip_prefix(prefix)
         .filter(|key| key.len() == key_len)
         .ok_or(KeyError::InvalidKey(

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use super::{Algorithm, SigningKey, VerifyingKey};
 use super::KeyError;
+use super::{Algorithm, SigningKey, VerifyingKey};
 
 /// The keys of one issuer: the active signing key and every key that still verifies.
 ///

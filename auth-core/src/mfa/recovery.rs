@@ -3,9 +3,9 @@
 
 use zeroize::Zeroizing;
 
-use crate::store::SecretHash;
 use super::MfaError;
 use crate::ServerSecret;
+use crate::store::SecretHash;
 
 /// How many codes a user gets.
 const COUNT: usize = 10;

@@ -7,10 +7,10 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Builder, Secret};
 use zeroize::Zeroizing;
 
-use super::enrollment::{TotpEnrollment, percent_encode, qr_svg};
-use crate::store::{OneTimeStore, TotpState};
 use super::MfaError;
+use super::enrollment::{TotpEnrollment, percent_encode, qr_svg};
 use crate::ServerSecret;
+use crate::store::{OneTimeStore, TotpState};
 
 /// RFC 4226 §4 asks for at least 128 bits of shared secret and recommends 160.
 const SECRET_LEN: usize = 20;
@@ -100,9 +100,7 @@ impl Totp {
             return Err(MfaError::Setup("the issuer contains ':'"));
         }
         if account_name.is_empty() || account_name.contains(':') {
-            return Err(MfaError::Setup(
-                "the account name is empty or contains ':'",
-            ));
+            return Err(MfaError::Setup("the account name is empty or contains ':'"));
         }
         if secret.0.len() < 16 {
             return Err(MfaError::Setup("the secret is shorter than 128 bits"));
@@ -201,9 +199,7 @@ impl Totp {
             return Err(MfaError::Setup("digits must be 6 to 8"));
         }
         if self.step_secs == 0 {
-            return Err(MfaError::Setup(
-                "the time step must be at least one second",
-            ));
+            return Err(MfaError::Setup("the time step must be at least one second"));
         }
         Ok(())
     }

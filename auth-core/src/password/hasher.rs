@@ -7,10 +7,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier 
 use argon2::{Algorithm, Argon2, Version};
 use zeroize::Zeroizing;
 
+use super::PasswordError;
 use super::phc::{self, StoredHash};
 use super::policy::PasswordPolicy;
 use super::pool::{HashingPool, PoolStats};
-use super::PasswordError;
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

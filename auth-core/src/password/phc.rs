@@ -34,7 +34,8 @@ impl StoredHash {
     /// salt, a digest and affordable parameters.
     pub(super) fn parse(phc: &str, current: &Params) -> Result<Self, PasswordError> {
         let hash = PasswordHash::new(phc).map_err(|_| PasswordError::MalformedHash)?;
-        let algorithm = Algorithm::try_from(hash.algorithm).map_err(|_| PasswordError::MalformedHash)?;
+        let algorithm =
+            Algorithm::try_from(hash.algorithm).map_err(|_| PasswordError::MalformedHash)?;
         let version = hash
             .version
             .map(Version::try_from)

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::*;
 use super::PasswordError;
+use super::*;
 
 /// Only a guard against a hang; no test asserts on time.
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -80,7 +80,10 @@ fn too_long<T>(outcome: &Result<T, PasswordError>) -> bool {
 }
 
 /// Starts a job that holds one slot until `gate` opens.
-fn occupy(hasher: &PasswordHasher, gate: &Gate) -> tokio::task::JoinHandle<Result<(), PasswordError>> {
+fn occupy(
+    hasher: &PasswordHasher,
+    gate: &Gate,
+) -> tokio::task::JoinHandle<Result<(), PasswordError>> {
     let (hasher, gate) = (hasher.clone(), gate.waiter());
     tokio::spawn(async move { hasher.pool().run(move || gate.wait()).await })
 }

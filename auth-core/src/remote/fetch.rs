@@ -61,9 +61,8 @@ pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, RemoteKeysErr
 /// `url` parsed, if it is https, or http to this machine only (for tests and
 /// sidecars): keys fetched in clear text from elsewhere could be anyone's.
 pub(super) fn key_url(url: &str) -> Result<Url, RemoteKeysError> {
-    outbound::endpoint_url(url).map_err(|error: EndpointError| {
-        RemoteKeysError::caused(url, "refused as a key URL", error)
-    })
+    outbound::endpoint_url(url)
+        .map_err(|error: EndpointError| RemoteKeysError::caused(url, "refused as a key URL", error))
 }
 
 /// GETs `url` and parses its body as `T`, reading at most 256 KiB; also

@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 
+use super::RemoteKeysError;
 use super::fetch::{client, get_json, key_url};
 use super::{RefreshPolicy, RemoteJwks};
-use super::RemoteKeysError;
 use crate::{Validation, Verifier};
 
 /// An issuer we trust for one audience, with its keys fetched from its JWK

@@ -10,8 +10,8 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 use super::RefreshPolicy;
-use super::fetch::{client, get_json, key_url};
 use super::RemoteKeysError;
+use super::fetch::{client, get_json, key_url};
 use crate::keys::{JwkSet, KeySet, UnknownKeyHook, VerifyingKey, WeakKeySet};
 
 /// The verification keys another issuer publishes at its `jwks_uri`, as a

@@ -9,10 +9,10 @@
 //! Every method may fail with [`StoreError::Unavailable`] when the
 //! store cannot be reached; flows pass that on (HTTP 503), never panic.
 
-mod error;
 #[cfg(any(test, feature = "conformance"))]
 #[doc(hidden)]
 pub mod conformance;
+mod error;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -25,11 +25,11 @@ use async_trait::async_trait;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, decode_revocation_message};
+pub use crate::revocation::Revocation;
 pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
-pub use crate::revocation::Revocation;
 pub use records::{
     ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Rotation, SecretHash,
     Session, TotpState, User,
@@ -37,8 +37,6 @@ pub use records::{
 pub use sync::{
     ApiKeyIndex, ApiKeyLookup, Attach, Attached, BackgroundTask, StateSync, StoreEvent, SyncHandle,
 };
-
-
 
 /// User accounts.
 #[async_trait]
@@ -193,7 +191,12 @@ pub trait OneTimeStore: Send + Sync + 'static {
     /// [`use_once`](Self::use_once) cannot do this: it can only record that a
     /// key was used, not that a code was issued, so the code to expect has to
     /// be kept until [`consume_code`](Self::consume_code) takes it.
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError>;
+    async fn put_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
 
     /// Single use of a code kept by [`put_code`](Self::put_code): if `key`
     /// holds `code` (compared in constant time) and it has not expired at
@@ -201,7 +204,12 @@ pub trait OneTimeStore: Send + Sync + 'static {
     /// leaves a stored code in place, so a wrong guess does not cancel the
     /// right code (guessing is throttled by the caller). Atomic: of concurrent
     /// calls with the right code, exactly one gets `true`.
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError>;
+    async fn consume_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// API keys (hashes only).

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::TokenError;
 use super::claims::OutgoingClaims;
 use super::{Claims, Validation, Verifier, jws};
-use super::TokenError;
 use crate::keys::KeySet;
 use crate::revocation::RevocationList;
 
@@ -233,7 +233,10 @@ impl TokenIssuer {
         extra: &C,
         now: i64,
     ) -> Result<IssuedToken, TokenError> {
-        let key = self.keys.signing_key().ok_or(crate::keys::KeyError::NoSigningKey)?;
+        let key = self
+            .keys
+            .signing_key()
+            .ok_or(crate::keys::KeyError::NoSigningKey)?;
         if C::without_parsing().is_none() {
             refuse_registered_names(extra)?;
         }

@@ -8,8 +8,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use super::TokenRejection;
 use super::TokenError;
+use super::TokenRejection;
 use crate::keys::{Algorithm, KeySet, SigningKey};
 
 /// The largest signature we decode: RSA-8192 (1024 bytes).

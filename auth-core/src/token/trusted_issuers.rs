@@ -137,7 +137,8 @@ mod tests {
     }
 
     #[test]
-    fn each_issuer_is_checked_with_its_own_keys_and_audience() -> Result<(), Box<dyn std::error::Error>> {
+    fn each_issuer_is_checked_with_its_own_keys_and_audience()
+    -> Result<(), Box<dyn std::error::Error>> {
         let ours = issuer("https://id.example", "api")?;
         let partner = issuer("https://partner.example", "api")?;
         let other_audience = issuer("https://partner.example", "billing")?;

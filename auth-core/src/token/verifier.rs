@@ -306,7 +306,8 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_view_refuses_tokens_only_when_a_maximum_is_set() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_stale_view_refuses_tokens_only_when_a_maximum_is_set()
+    -> Result<(), Box<dyn std::error::Error>> {
         let list = RevocationList::new();
         let issuer = issuer(&list)?;
         let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;

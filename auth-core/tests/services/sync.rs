@@ -146,3 +146,54 @@ pub(crate) fn new_key(owner: &str) -> ApiKey {
         created_at: now(),
     }
 }
+
+/// `Attach::attach` on `a`: once ready, writes through `b` (another
+/// instance over the same backend) reach its views; the memory-free API-key
+/// lookup sees keys; and once the handle is dropped, its task stops.
+pub(crate) async fn attach_feeds_the_views_until_dropped<S>(label: &str, a: S, b: S)
+where
+    S: auth_core::store::Attach + auth_core::store::ApiKeyStore,
+{
+    use auth_core::store::{ApiKeyStore as _, ApiKeyView as _};
+    let attached = a.attach();
+    attached
+        .ready(RECOVERY_GUARD)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: the attached views never loaded: {e}"));
+    assert!(attached.last_synced().is_some());
+    let views = attached.revocations();
+    let lookup = attached.api_keys();
+
+    let jti = format!("jti-{}", random_hex());
+    b.revoke(&Revocation::Token {
+        jti: jti.clone(),
+        expires_at: now() + 600,
+    })
+    .await
+    .unwrap();
+    wait_until("the revocation in the attached view", || {
+        revoked_jti(&views, &jti)
+    })
+    .await;
+    let key = new_key(&format!("owner-{}", random_hex()));
+    b.create_api_key(&key, 100).await.unwrap();
+    wait_until("the key in the attached lookup", || {
+        lookup.api_key(&key.hash).is_some()
+    })
+    .await;
+
+    drop(attached);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let after = format!("jti-{}", random_hex());
+    b.revoke(&Revocation::Token {
+        jti: after.clone(),
+        expires_at: now() + 600,
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        !revoked_jti(&views, &after),
+        "{label}: a dropped handle must stop its sync task"
+    );
+}

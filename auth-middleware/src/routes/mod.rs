@@ -97,7 +97,10 @@ impl AuthRoutes {
     /// 400 with the provider's own error code when it sent one. Call once per
     /// provider.
     #[cfg(feature = "oidc")]
-    pub fn external_login(mut self, login: impl Into<Arc<auth_core::external::ProviderLogin>>) -> Self {
+    pub fn external_login(
+        mut self,
+        login: impl Into<Arc<auth_core::external::ProviderLogin>>,
+    ) -> Self {
         self.oidc.push(login.into());
         self
     }

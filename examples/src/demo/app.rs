@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use auth_core::flow::FlowConfig;
 use auth_core::external::{OidcProvider, ProviderLogin};
+use auth_core::flow::FlowConfig;
 use auth_core::{
     KeySet, PasswordPolicy, RevocationList, ServerSecret, SigningKey, TokenIssuer, TrustedIssuers,
     Validation, Verifier,

@@ -100,7 +100,10 @@ pub async fn users_duplicate_username<S: Store>(store: Arc<S>) {
         roles: vec!["admin".to_owned()],
     };
     assert!(
-        matches!(store.create_user(again).await, Err(StoreError::UsernameTaken)),
+        matches!(
+            store.create_user(again).await,
+            Err(StoreError::UsernameTaken)
+        ),
         "a duplicate username must give StoreError::UsernameTaken"
     );
     let found = store.user_by_name(&name).await.must("user_by_name");
@@ -197,7 +200,10 @@ pub async fn users_update_password_and_totp<S: Store>(store: Arc<S>) {
         "set_password_hash of an unknown user must be NotFound"
     );
     assert!(
-        matches!(store.set_totp(&ghost, None).await, Err(StoreError::NotFound)),
+        matches!(
+            store.set_totp(&ghost, None).await,
+            Err(StoreError::NotFound)
+        ),
         "set_totp of an unknown user must be NotFound"
     );
     assert!(

@@ -286,14 +286,24 @@ impl OneTimeStore for MemoryStore {
         Ok(one_time.use_once(key, expires_at, at))
     }
 
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError> {
+    async fn put_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
         let mut one_time = lock(&self.inner.one_time);
         one_time.sweep(clock());
         one_time.put_code(key, code, expires_at);
         Ok(())
     }
 
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError> {
+    async fn consume_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         Ok(lock(&self.inner.one_time).consume_code(key, code, now))
     }
 }

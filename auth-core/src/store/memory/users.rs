@@ -15,7 +15,12 @@ pub(super) struct Users {
 
 impl Users {
     /// Creates the account under the (random) `id` chosen by the caller.
-    pub(super) fn create(&mut self, new: NewUser, id: String, now: i64) -> Result<User, StoreError> {
+    pub(super) fn create(
+        &mut self,
+        new: NewUser,
+        id: String,
+        now: i64,
+    ) -> Result<User, StoreError> {
         if self.id_by_name.contains_key(&new.username) {
             return Err(StoreError::UsernameTaken);
         }

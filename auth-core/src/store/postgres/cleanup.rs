@@ -5,8 +5,8 @@ use std::time::Duration;
 use tokio::time::MissedTickBehavior;
 
 use super::PostgresStore;
-use crate::store::BackgroundTask;
 use super::errors::{Db, bounded};
+use crate::store::BackgroundTask;
 use crate::store::StoreError;
 use crate::time::now as clock;
 

@@ -85,7 +85,9 @@ impl<T> Db<T> for Result<T, sqlx::Error> {
 }
 
 /// Runs one store operation under [`OPERATION_TIMEOUT`].
-pub(super) async fn bounded<T>(op: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+pub(super) async fn bounded<T>(
+    op: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
     tokio::time::timeout(OPERATION_TIMEOUT, op)
         .await
         .unwrap_or_else(|_| Err(unavailable("the operation timed out")))

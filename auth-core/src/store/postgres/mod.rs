@@ -151,10 +151,11 @@ impl PostgresStore {
     /// to date; refuses a pool working in `public`, where the migration
     /// history would meet the application's own.
     pub async fn from_pool(pool: PgPool) -> Result<Self, StoreError> {
-        let wanted: String = sqlx::query_scalar("SELECT split_part(current_setting('search_path'), ',', 1)")
-            .fetch_one(&pool)
-            .await
-            .db()?;
+        let wanted: String =
+            sqlx::query_scalar("SELECT split_part(current_setting('search_path'), ',', 1)")
+                .fetch_one(&pool)
+                .await
+                .db()?;
         let wanted = wanted.trim().trim_matches('"').to_owned();
         if !is_plain_identifier(&wanted) || wanted == "public" {
             return Err(StoreError::Unavailable(

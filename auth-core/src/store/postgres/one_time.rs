@@ -32,7 +32,12 @@ impl OneTimeStore for PostgresStore {
         .await
     }
 
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError> {
+    async fn put_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
         bounded(async {
             sqlx::query(
                 "INSERT INTO auth_codes (key, code_hash, expires_at) VALUES ($1, $2, $3) \
@@ -50,7 +55,12 @@ impl OneTimeStore for PostgresStore {
         .await
     }
 
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError> {
+    async fn consume_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         bounded(async {
             // Compared here in constant time, not by the database; the row
             // lock makes the read-compare-delete atomic.

@@ -11,9 +11,7 @@ use super::PostgresStore;
 use super::errors::store_error;
 use crate::revocation::RevocationList;
 use crate::store::sync::{Announcements, Subscription, attach_shared, sync_handle};
-use crate::store::{
-    ApiKeyIndex, Attach, Attached, StateSync, StoreError, StoreEvent, SyncHandle,
-};
+use crate::store::{ApiKeyIndex, Attach, Attached, StateSync, StoreError, StoreEvent, SyncHandle};
 
 /// How long connecting, subscribing or a probe may take before the
 /// connection counts as lost.

@@ -36,7 +36,12 @@ impl OneTimeStore for RedisStore {
     }
 
     /// One `SET EXAT`, replacing any code kept under `key`.
-    async fn put_code(&self, key: &str, code: &SecretHash, expires_at: i64) -> Result<(), StoreError> {
+    async fn put_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let _: Value = self
             .run(
@@ -51,7 +56,12 @@ impl OneTimeStore for RedisStore {
         Ok(())
     }
 
-    async fn consume_code(&self, key: &str, code: &SecretHash, now: i64) -> Result<bool, StoreError> {
+    async fn consume_code(
+        &self,
+        key: &str,
+        code: &SecretHash,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let mut connection = self.connection();
         let reply = self
             .run(

@@ -11,9 +11,7 @@ use redis::aio::{PubSubSink, PubSubStream};
 use super::{RedisStore, within};
 use crate::revocation::RevocationList;
 use crate::store::sync::{Announcements, Subscription, attach_shared, sync_handle};
-use crate::store::{
-    ApiKeyIndex, Attach, Attached, StateSync, StoreError, StoreEvent, SyncHandle,
-};
+use crate::store::{ApiKeyIndex, Attach, Attached, StateSync, StoreError, StoreEvent, SyncHandle};
 
 #[async_trait]
 impl Announcements for RedisStore {
@@ -43,8 +41,7 @@ pub(crate) struct PubSub {
 impl Subscription for PubSub {
     async fn next_event(&mut self) -> Result<Option<StoreEvent>, StoreError> {
         // Polling the stream is cancel-safe: a message not yet taken stays in it.
-        let message =
-            std::future::poll_fn(|cx| Pin::new(&mut self.messages).poll_next(cx)).await;
+        let message = std::future::poll_fn(|cx| Pin::new(&mut self.messages).poll_next(cx)).await;
         let Some(message) = message else {
             return Err(StoreError::Unavailable(
                 "Redis: the subscription connection closed".to_owned(),
