@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use auth_core::flow::{LoginOutcome, RefreshToken};
-use auth_core::store::{PostgresStore, RedisStore, Revocation, Store};
+use auth_core::store::{PostgresStore, RedisStore, Revocation, SessionState, Store};
 use auth_core::{Algorithm, Authenticator, KeySet, MemoryStore, PasswordPolicy, TokenIssuer};
 use criterion::{Criterion, SamplingMode, Throughput};
 use tokio::runtime::Runtime;
@@ -147,7 +147,7 @@ async fn prepare(name: &'static str, store: impl Store) -> Subject {
         .await
         .unwrap();
 
-    write_revocations(Arc::clone(auth.store())).await;
+    write_revocations(Arc::clone(auth.state())).await;
     let loaded = auth.load_revocations().await.unwrap();
     assert_eq!(
         loaded,
@@ -178,7 +178,7 @@ async fn prepare(name: &'static str, store: impl Store) -> Subject {
 
 /// Puts `REVOKED_PER_KIND` revocations of each kind (tokens, sessions, users
 /// other than the benchmark's) into the store, all in force for an hour.
-async fn write_revocations(store: Arc<dyn Store>) {
+async fn write_revocations(store: Arc<dyn SessionState>) {
     let until = now() + 3600;
     let mut writers = JoinSet::new();
     for writer in 0..WRITERS {

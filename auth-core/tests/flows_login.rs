@@ -419,7 +419,10 @@ async fn users_can_live_in_a_store_of_their_own() {
     let user = auth.register("ada", PASSWORD, None).await.unwrap();
     let tokens = login(&auth, "ada").await;
     assert_eq!(
-        auth.verifier().verify(&tokens.access.access_token).unwrap().sub,
+        auth.verifier()
+            .verify(&tokens.access.access_token)
+            .unwrap()
+            .sub,
         user.id
     );
     assert!(users.user_by_id(&user.id).await.unwrap().is_some());

@@ -7,7 +7,7 @@ use auth_core::flow::FlowConfig;
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
-use crate::source::{cookie_pairs, cookie_token};
+use crate::auth::source::{cookie_pairs, cookie_token};
 
 /// The attributes every session cookie carries: not readable by scripts, sent
 /// over HTTPS only, never on cross-site requests, for the whole site. With the

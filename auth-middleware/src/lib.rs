@@ -122,59 +122,41 @@
 //! is logged (at `debug`, with `tracing`), never sent; the token itself is
 //! neither.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // The crate docs link the `router` feature's items, absent without it.
 #![cfg_attr(not(feature = "router"), allow(rustdoc::broken_intra_doc_links))]
 
-mod api_error;
-mod api_key;
-mod body;
-mod caller;
-#[cfg(feature = "router")]
-mod client;
-mod context;
+mod auth;
 mod cookies;
-mod error;
-mod future;
-#[cfg(feature = "router")]
-mod json;
-mod layer;
-pub mod policy;
+mod extract;
 mod refresh;
-mod rejection;
+mod response;
 #[cfg(feature = "router")]
-mod routes;
+#[cfg_attr(docsrs, doc(cfg(feature = "router")))]
+pub mod routes;
 #[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub mod serve;
-mod service;
-mod source;
-mod user;
 
-pub use api_error::ApiError;
-pub use api_key::ApiKeyUser;
+pub use auth::{AuthBody, AuthLayer, AuthService, ResponseFuture};
 pub use auth_core;
 pub use auth_core::Claims;
-pub use body::AuthBody;
-pub use caller::Caller;
-#[cfg(feature = "router")]
-pub use client::Client;
-pub use context::AuthContext;
 pub use cookies::CookieConfig;
-pub use error::{AuthError, InvalidRequest};
-pub use future::ResponseFuture;
 #[cfg(feature = "router")]
-pub use json::{JsonBody, MAX_BODY_BYTES};
-pub use layer::AuthLayer;
+#[cfg_attr(docsrs, doc(cfg(feature = "router")))]
+pub use extract::Client;
+pub use extract::policy;
+pub use extract::{ApiKeyUser, AuthContext, AuthUser, Caller};
 pub use refresh::{RefreshFuture, RefreshLayer, RefreshService};
-pub use rejection::{DefaultRenderer, Rejection, RenderRejection};
+pub use response::{AuthError, DefaultRenderer, InvalidRequest, Rejection, RenderRejection};
 #[cfg(feature = "router")]
-pub use routes::AuthRoutes;
-pub use service::AuthService;
-pub use user::AuthUser;
+#[cfg_attr(docsrs, doc(cfg(feature = "router")))]
+pub use routes::{ApiError, AuthRoutes, JsonBody, MAX_BODY_BYTES};
 
 /// What `#[require_auth]` expands to; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::policy::{Guard, Policy, Requirement};
+    pub use crate::extract::policy::{Guard, Policy, Requirement};
 }
 
 pub use auth_macros::{Claims, require_auth};

@@ -143,7 +143,7 @@ impl Demo {
         ];
         all.extend_from_slice(env);
         let app = App::start_with(
-            env!("CARGO_BIN_EXE_auth-demo"),
+            env!("CARGO_BIN_EXE_e2e-auth-demo"),
             &all,
             "auth-demo listening on",
             capture_stderr,
@@ -190,7 +190,7 @@ impl Demo {
     /// expecting it to refuse to start: returns its exit status and what it
     /// wrote on stderr. Panics if it is still running after 60 s.
     pub(crate) async fn start_refused(env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_auth-demo"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_e2e-auth-demo"));
         command
             .env("AUTH_DEMO_ADDR", "127.0.0.1:0")
             .envs(env.iter().copied())

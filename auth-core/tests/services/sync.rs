@@ -154,7 +154,7 @@ pub(crate) async fn attach_feeds_the_views_until_dropped<S>(label: &str, a: S, b
 where
     S: auth_core::store::Attach + auth_core::store::ApiKeyStore,
 {
-    use auth_core::store::{ApiKeyStore as _, ApiKeyView as _};
+    use auth_core::store::ApiKeyView as _;
     let attached = a.attach();
     attached
         .ready(RECOVERY_GUARD)

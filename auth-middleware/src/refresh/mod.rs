@@ -23,8 +23,8 @@ pub use future::RefreshFuture;
 pub use layer::RefreshLayer;
 pub use service::RefreshService;
 
+use crate::auth::source::cookie_token;
 use crate::cookies::CookieConfig;
-use crate::source::cookie_token;
 
 /// What every [`RefreshService`] of one layer shares.
 pub(crate) struct Shared {

@@ -69,7 +69,8 @@ where
         let inner = std::mem::replace(&mut self.inner, clone);
         let shared = Arc::clone(shared);
         #[cfg(feature = "router")]
-        let client = crate::client::Client::from_request(request.headers(), request.extensions());
+        let client =
+            crate::extract::client::Client::from_request(request.headers(), request.extensions());
         #[cfg(not(feature = "router"))]
         let client = auth_core::flow::ClientInfo::unknown();
         RefreshFuture::refreshing(Box::pin(async move {
@@ -104,7 +105,7 @@ impl Shared {
                 set.push(cookies.refresh_key(), cookies.set_refresh(refresh));
                 tracing::debug!(sid = %pair.access.sid, "session refreshed transparently");
             }
-            Err(auth_core::Error::InvalidGrant) => {
+            Err(auth_core::FlowError::InvalidGrant) => {
                 cookies.replace_in_request(headers, None, None);
                 set.push(cookies.access_key(), cookies.clear_access());
                 set.push(cookies.refresh_key(), cookies.clear_refresh());

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Routes;
 use super::reply::{Reply, json};
-use crate::client::Client;
-use crate::error::AuthError;
-use crate::json::JsonBody;
-use crate::user::AuthUser;
+use crate::extract::client::Client;
+use crate::extract::user::AuthUser;
+use crate::routes::error::ApiErrorKind;
+use crate::routes::json::JsonBody;
 
 #[derive(Deserialize)]
 pub(super) struct NewKey {
@@ -56,7 +56,7 @@ pub(super) async fn revoke(
     id: Result<Path<String>, PathRejection>,
 ) -> Reply {
     let Ok(Path(id)) = id else {
-        return Err(routes.error(AuthError::NotFound));
+        return Err(routes.error(ApiErrorKind::NotFound));
     };
     routes
         .authenticator

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Routes;
 use super::reply::{Reply, json, tokens};
-use crate::api_error::ApiError;
-use crate::client::Client;
-use crate::error::AuthError;
-use crate::json::JsonBody;
-use crate::user::AuthUser;
+use crate::extract::client::Client;
+use crate::extract::user::AuthUser;
+use crate::routes::error::ApiError;
+use crate::routes::error::ApiErrorKind;
+use crate::routes::json::JsonBody;
 
 /// The second step. No `Debug`: both fields are secrets.
 #[derive(Deserialize)]
@@ -84,8 +84,8 @@ pub(super) async fn confirm(
         .confirm_totp(user.subject(), &body.code, client)
         .await
         .map_err(|error| match error {
-            auth_core::Error::InvalidCode => {
-                routes.error(ApiError::new(AuthError::InvalidConfirmationCode))
+            auth_core::FlowError::InvalidCode => {
+                routes.error(ApiError::new(ApiErrorKind::InvalidConfirmationCode))
             }
             error => routes.error(error),
         })?;

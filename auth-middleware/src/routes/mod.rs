@@ -1,6 +1,8 @@
 //! [`AuthRoutes`]: the flows of auth-core as mountable JSON endpoints.
 
 mod api_keys;
+mod error;
+mod json;
 mod mfa;
 #[cfg(feature = "oidc")]
 mod oidc;
@@ -16,10 +18,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, post};
 
-use crate::api_error::ApiError;
 use crate::cookies::CookieConfig;
-use crate::json::MAX_BODY_BYTES;
-use crate::rejection::DEFAULT_REALM;
+use crate::response::rejection::DEFAULT_REALM;
+pub use error::ApiError;
+pub use json::{JsonBody, MAX_BODY_BYTES};
 
 /// The authentication flows as an axum [`Router`] of JSON endpoints, to nest
 /// where the application wants them (paths below are relative to that):

@@ -12,8 +12,8 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::Routes;
 use super::reply::tokens;
-use crate::error::AuthError;
-use crate::source::cookie_token;
+use crate::auth::source::cookie_token;
+use crate::routes::error::ApiErrorKind;
 
 /// The cookie that carries a provider's login secret from `/login` to
 /// `/callback`. `SameSite=Lax`: the callback is a top-level navigation from
@@ -41,7 +41,7 @@ pub(super) async fn login(routes: Routes, login: Arc<ProviderLogin>) -> Response
         LOGIN_TTL.as_secs(),
     );
     let (Ok(location), Some(cookie)) = (HeaderValue::try_from(start.authorize_url), cookie) else {
-        return routes.error(AuthError::Internal).into_response();
+        return routes.error(ApiErrorKind::Internal).into_response();
     };
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
@@ -62,7 +62,7 @@ pub(super) async fn callback(
 ) -> Response {
     let cookie_name = login_cookie_name(&login);
     let mut response = match query {
-        Err(_) => routes.error(AuthError::ExternalLogin).into_response(),
+        Err(_) => routes.error(ApiErrorKind::ExternalLogin).into_response(),
         Ok(Query(callback)) => {
             let secret = cookie_token(&headers, &cookie_name).ok().flatten();
             match login

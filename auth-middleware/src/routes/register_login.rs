@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Routes;
 use super::reply::{Reply, json, tokens};
-use crate::client::Client;
-use crate::json::JsonBody;
+use crate::extract::client::Client;
+use crate::routes::json::JsonBody;
 
 /// A username and a password. No `Debug`: the password must not reach a log.
 #[derive(Deserialize)]

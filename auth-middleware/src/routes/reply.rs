@@ -9,10 +9,10 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 
 use super::Shared;
-use crate::api_error::ApiError;
-use crate::error::AuthError;
-use crate::policy::Requirement;
-use crate::user::AuthUser;
+use crate::extract::policy::Requirement;
+use crate::extract::user::AuthUser;
+use crate::routes::error::ApiError;
+use crate::routes::error::ApiErrorKind;
 
 /// What a handler answers.
 pub(super) type Reply = Result<Response, ApiError>;
@@ -78,7 +78,7 @@ impl Shared {
             .iter()
             .any(|origin| Some(origin.as_bytes()) != allowed);
         if foreign {
-            return Err(self.error(AuthError::CrossOrigin));
+            return Err(self.error(ApiErrorKind::CrossOrigin));
         }
         Ok(())
     }

@@ -7,9 +7,9 @@ use http::header::SET_COOKIE;
 
 use super::Routes;
 use super::reply::{Reply, no_content_clearing_cookies, tokens};
-use crate::client::Client;
-use crate::error::AuthError;
-use crate::user::AuthUser;
+use crate::extract::client::Client;
+use crate::extract::user::AuthUser;
+use crate::routes::error::ApiErrorKind;
 
 /// 200 with new tokens and the next refresh cookie (rotation). A refused
 /// refresh token is deleted from the client too.
@@ -20,12 +20,12 @@ pub(super) async fn refresh(
 ) -> Reply {
     routes.check_origin(&headers)?;
     let Some(refresh_token) = routes.cookies.refresh_from(&headers) else {
-        return Err(routes.error(AuthError::InvalidGrant));
+        return Err(routes.error(ApiErrorKind::InvalidGrant));
     };
     match routes.authenticator.refresh(refresh_token, client).await {
         Ok(pair) => Ok(tokens(&routes, &pair)),
-        Err(auth_core::Error::InvalidGrant) => {
-            let mut response = routes.error(AuthError::InvalidGrant).into_response();
+        Err(auth_core::FlowError::InvalidGrant) => {
+            let mut response = routes.error(ApiErrorKind::InvalidGrant).into_response();
             response
                 .headers_mut()
                 .append(SET_COOKIE, routes.cookies.clear_refresh());

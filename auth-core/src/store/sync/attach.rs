@@ -67,6 +67,7 @@ pub struct Attached {
 
 impl Attached {
     /// Views fed by `sync`, which sets `loaded` after its first load.
+    #[cfg(any(feature = "redis", feature = "postgres"))]
     pub(crate) fn synced(
         revocations: RevocationList,
         index: ApiKeyIndex,
@@ -136,6 +137,7 @@ pub struct ApiKeyLookup(Lookup);
 #[derive(Clone)]
 enum Lookup {
     Memory(MemoryStore),
+    #[cfg(any(feature = "redis", feature = "postgres"))]
     Index(ApiKeyIndex),
 }
 
@@ -143,6 +145,7 @@ impl std::fmt::Debug for Lookup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Lookup::Memory(_) => f.write_str("Memory"),
+            #[cfg(any(feature = "redis", feature = "postgres"))]
             Lookup::Index(index) => f.debug_tuple("Index").field(index).finish(),
         }
     }
@@ -152,6 +155,7 @@ impl ApiKeyView for ApiKeyLookup {
     fn api_key(&self, hash: &SecretHash) -> Option<ApiKey> {
         match &self.0 {
             Lookup::Memory(store) => store.api_key(hash),
+            #[cfg(any(feature = "redis", feature = "postgres"))]
             Lookup::Index(index) => index.api_key(hash),
         }
     }
@@ -163,6 +167,7 @@ pub struct BackgroundTask(JoinHandle<()>);
 
 impl BackgroundTask {
     /// Runs `task` on the Tokio runtime until the handle is dropped.
+    #[cfg(any(feature = "redis", feature = "postgres"))]
     pub(crate) fn spawn(task: impl Future<Output = ()> + Send + 'static) -> Self {
         BackgroundTask(tokio::spawn(task))
     }
