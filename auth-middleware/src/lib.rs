@@ -151,7 +151,7 @@ pub use refresh::{RefreshFuture, RefreshLayer, RefreshService};
 pub use response::{AuthError, DefaultRenderer, InvalidRequest, Rejection, RenderRejection};
 #[cfg(feature = "router")]
 #[cfg_attr(docsrs, doc(cfg(feature = "router")))]
-pub use routes::{ApiError, AuthRoutes, JsonBody, MAX_BODY_BYTES};
+pub use routes::{ApiError, ApiErrorKind, AuthRoutes, JsonBody, MAX_BODY_BYTES};
 
 /// What `#[require_auth]` expands to; not a public API.
 #[doc(hidden)]
@@ -160,3 +160,15 @@ pub mod __private {
 }
 
 pub use auth_macros::{Claims, require_auth};
+
+// The workspace README's code, compiled (and, where it does not serve
+// forever, run) as doctests of this crate: it uses every feature.
+#[cfg(all(
+    doctest,
+    feature = "oidc",
+    feature = "remote-jwks",
+    feature = "redis",
+    feature = "serve"
+))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

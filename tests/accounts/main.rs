@@ -1,5 +1,5 @@
 //! auth-demo over HTTP: registration, the password step, throttling, and the
-//! token and key endpoints (demo-api.md, "Endpoints" and "Tokens").
+//! token and key endpoints (its README, "Endpoints" and "Tokens").
 // End-to-end tests: a failed step panics, which is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 

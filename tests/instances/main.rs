@@ -1,5 +1,5 @@
 //! Several `auth-demo` processes on one shared store act as one app
-//! (demo-api.md, "Several instances, and store outages"): a logout, a
+//! (its README, "Several instances, and store outages"): a logout, a
 //! logout-all, a reused refresh token or a deleted API key on one instance is
 //! refused on the other within one second, and refresh tokens, revocations
 //! and users survive a restart of the app.

@@ -1,5 +1,5 @@
 //! auth-demo over HTTP: TOTP enrolment, the second step, replay, recovery
-//! codes, step-up (demo-api.md, the MFA rows and `/api/secure`).
+//! codes, step-up (the MFA rows and `/api/secure` of its README).
 // End-to-end tests: a failed step panics, which is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 

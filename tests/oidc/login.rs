@@ -1,5 +1,5 @@
 //! auth-demo over HTTP: login with an external OpenID Connect provider
-//! (demo-api.md, the `/auth/oidc/*` rows), against a real provider:
+//! (the `/auth/oidc/*` rows of its README), against a real provider:
 //! `oidc-provider` (OpenID Certified), started from tests/oidc/provider/server.mjs.
 //!
 //! The test plays the browser: it follows the redirects, posts the

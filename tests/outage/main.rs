@@ -1,4 +1,4 @@
-//! `auth-demo` while its store is unreachable (demo-api.md, "Several
+//! `auth-demo` while its store is unreachable (its README, "Several
 //! instances, and store outages"): the routes that need the store answer 503
 //! `temporarily_unavailable` with `Retry-After`, never 500; bearer routes
 //! keep answering from the local view; once the store is back everything

@@ -1,5 +1,5 @@
 //! auth-demo over HTTP: the server-rendered pages in cookie mode
-//! (demo-api.md, "HTML pages").
+//! (its README, "HTML pages").
 // End-to-end tests: a failed step panics, which is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 

@@ -1,5 +1,5 @@
 //! auth-demo over HTTP: refresh with rotation and reuse detection, logout,
-//! logout-all, and API keys (demo-api.md, the session rows).
+//! logout-all, and API keys (the session rows of its README).
 // End-to-end tests: a failed step panics, which is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 

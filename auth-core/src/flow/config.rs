@@ -68,7 +68,7 @@ impl FlowConfig {
 
     /// Registrations allowed per client address in each `window` (fixed
     /// windows, counted in the store, so the limit holds across instances and
-    /// under concurrent requests); past it, [`FlowError::TooManyAttempts`](crate::Error::TooManyAttempts).
+    /// under concurrent requests); past it, [`FlowError::TooManyAttempts`](crate::FlowError::TooManyAttempts).
     #[must_use]
     pub fn registrations_per(mut self, count: u32, window: Duration) -> Self {
         self.registrations_per_window = count.max(1);

@@ -11,8 +11,8 @@
 //! |---|---|---|
 //! | `user.registered` | info | `user` |
 //! | `login.succeeded` | info | `user`, `method` (`pwd`, `mfa`, `fed`, …) |
-//! | `login.failed` | info | `user` (unless unknown), `reason` |
-//! | `login.throttled` | warn | `step` (`login`, `mfa`, `register`), `limit` (`account` or `address`) |
+//! | `login.failed` | info | `reason` (the account is not named: an unknown name may be a mistyped password) |
+//! | `login.throttled` | warn | `step` (`login`, `mfa`, `register`) |
 //! | `mfa.failed` | info | `user`, `reason` |
 //! | `refresh.reused` | warn | `user`, `sid` |
 //! | `logout` | info | `user`, `sid` |

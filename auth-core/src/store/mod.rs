@@ -10,7 +10,7 @@
 //! store cannot be reached; flows pass that on (HTTP 503), never panic.
 
 #[cfg(any(test, feature = "conformance"))]
-#[doc(hidden)]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
 mod error;
 mod memory;
@@ -24,11 +24,13 @@ mod sync;
 use async_trait::async_trait;
 
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisStore, decode_revocation_message};
 pub use crate::revocation::Revocation;
 pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
 pub use records::{
     ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Rotation, SecretHash,

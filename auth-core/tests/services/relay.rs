@@ -3,7 +3,7 @@
 //! stopping the database that other tests share.
 //!
 //! Used by the PostgreSQL store and sync tests of auth-core, and by the
-//! outage test of the examples (`tests/demo_outage.rs`, through
+//! outage test of the examples (`tests/outage/main.rs`, through
 //! `#[path]`): it needs nothing but Tokio.
 
 use tokio::net::{TcpListener, TcpStream};

@@ -14,6 +14,7 @@ pub(crate) mod user;
 pub use api_key::ApiKeyUser;
 pub use caller::Caller;
 #[cfg(feature = "router")]
+#[cfg_attr(docsrs, doc(cfg(feature = "router")))]
 pub use client::Client;
 pub use context::AuthContext;
 pub use user::AuthUser;

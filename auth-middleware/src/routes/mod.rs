@@ -20,7 +20,7 @@ use axum::routing::{delete, post};
 
 use crate::cookies::CookieConfig;
 use crate::response::rejection::DEFAULT_REALM;
-pub use error::ApiError;
+pub use error::{ApiError, ApiErrorKind};
 pub use json::{JsonBody, MAX_BODY_BYTES};
 
 /// The authentication flows as an axum [`Router`] of JSON endpoints, to nest
@@ -43,7 +43,7 @@ pub use json::{JsonBody, MAX_BODY_BYTES};
 ///
 /// A token response is `{"access_token", "token_type": "Bearer",
 /// "expires_in"}`; the refresh token travels only in the refresh cookie.
-/// Failures are [`ApiError`]s; bodies are read with [`JsonBody`](crate::JsonBody),
+/// Failures are [`ApiError`]s; bodies are read with [`JsonBody`],
 /// at most 16 KiB. A `POST /refresh` with an `Origin` header other than the
 /// [allowed origin](AuthRoutes::allowed_origin) is refused with 403, since a
 /// cookie is all it needs.
@@ -99,6 +99,7 @@ impl AuthRoutes {
     /// 400 with the provider's own error code when it sent one. Call once per
     /// provider.
     #[cfg(feature = "oidc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
     pub fn external_login(
         mut self,
         login: impl Into<Arc<auth_core::external::ProviderLogin>>,

@@ -3,14 +3,14 @@
 # latency (p50/p99) with and without a concurrent login flood, on a release
 # auth-demo on 127.0.0.1. Prints one line per run and the medians.
 #
-#   bash examples/bench/login_flood.sh [runs=3] [seconds=10]
+#   bash examples/auth-demo/bench/login_flood.sh [runs=3] [seconds=10]
 #
 # Needs wrk (Debian: apt-get install wrk). Not a test: figures go to the README.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 runs="${1:-3}"
 secs="${2:-10}"
-here=examples/bench
+here=examples/auth-demo/bench
 port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
 

@@ -7,14 +7,14 @@
 # connections sends a registration every PACE_MS (default 1000); PACE_MS=0
 # makes it a request-rate flood, which saturates the CPU whatever the route.
 #
-#   bash examples/bench/register_flood.sh [runs=3] [seconds=10]
+#   bash examples/auth-demo/bench/register_flood.sh [runs=3] [seconds=10]
 #
 # Needs wrk and curl. Not a test: the figures go to the README.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 runs="${1:-3}"
 secs="${2:-10}"
-here=examples/bench
+here=examples/auth-demo/bench
 port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
 

@@ -1,4 +1,4 @@
-//! `auth-demo`, the reference app (spec/demo-api.md): the JSON flows of
+//! `auth-demo`, the reference app (its README states the contract): the JSON flows of
 //! `auth-middleware`'s [`AuthRoutes`](auth_middleware::AuthRoutes) under
 //! `/auth`, a few protected API routes, and a small server-rendered site that
 //! keeps its session in cookies.

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --bin auth-demo` starts it on 127.0.0.1:3000 with the
 //! in-memory store; every setting is an `AUTH_DEMO_*` variable
-//! (spec/demo-api.md). It prints `auth-demo listening on http://ADDR` on
+//! (listed in the README). It prints `auth-demo listening on http://ADDR` on
 //! stdout when ready and logs to stderr.
 
 #[tokio::main]

@@ -1,6 +1,6 @@
 //! The app's wiring, in process: what the configuration turns on and off,
 //! and the answers that need no password hashing. The flows over real HTTP
-//! are the end-to-end tests' (tests/demo_*.rs).
+//! are the end-to-end tests' (the `auth-e2e` package in tests/).
 
 use std::collections::HashMap;
 

@@ -1,8 +1,8 @@
 // A real OpenID Connect provider (oidc-provider, OpenID Certified) for the
-// login tests and the remote-key tests. Started by tests/demo_oidc.rs and
-// tests/oidc_remote_jwks.rs:
+// login tests and the remote-key tests. Started by tests/oidc/browser.rs
+// (the login and remote-key tests of tests/oidc/):
 //
-//   node tests/oidc/server.mjs <redirect_uri>
+//   node tests/oidc/provider/server.mjs <redirect_uri>
 //
 // It listens on 127.0.0.1 on a free port and prints one line,
 // `listening http://127.0.0.1:<port>`, once it answers. Configuration:

@@ -1,5 +1,5 @@
 //! The app's configuration: every `AUTH_DEMO_*` variable of the contract
-//! (spec/demo-api.md, "Configuration"), with its default.
+//! (the README's "Configuration" table), with its default.
 //!
 //! Parsing is a pure function of a name → value map, so it is tested without
 //! touching the process environment. An empty value counts as unset (what
