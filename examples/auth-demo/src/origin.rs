@@ -6,7 +6,8 @@
 //! which no cookie attribute prevents.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header::ORIGIN};
+use axum::http::header::{AsHeaderName, ORIGIN};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -50,18 +51,51 @@ pub(crate) fn origin_of(url: &str) -> Option<String> {
     })
 }
 
-/// Whether a request may act on this app: it carries no `Origin` (not a
-/// browser, or a same-origin navigation of an old one) or exactly `own`.
+/// Whether a request may act on this app.
+///
+/// A current browser says where a request comes from in `Sec-Fetch-Site`:
+/// only `same-origin` may act. Without it (an older browser, or no browser),
+/// the `Origin` header decides: absent (not a browser form, e.g. curl) or
+/// exactly `own`. An opaque `Origin: null` is accepted only beside
+/// `Sec-Fetch-Site: same-origin`: a browser sends it on the app's own forms
+/// under some referrer policies, and from sandboxed or foreign documents,
+/// which `Sec-Fetch-Site` tells apart.
 pub(crate) fn origin_allowed(headers: &HeaderMap, own: &str) -> bool {
-    let mut values = headers.get_all(ORIGIN).iter();
-    match (values.next(), values.next()) {
-        (None, _) => true,
-        (Some(value), None) => value
-            .to_str()
+    let fetch_site = match single(headers, SEC_FETCH_SITE) {
+        Single::None => None,
+        Single::One(value) => Some(value),
+        Single::Many => return false,
+    };
+    if fetch_site.is_some_and(|site| site != b"same-origin") {
+        return false;
+    }
+    match single(headers, ORIGIN) {
+        Single::None => true,
+        Single::One(b"null") => fetch_site.is_some(),
+        Single::One(value) => std::str::from_utf8(value)
             .ok()
             .and_then(origin_of)
             .is_some_and(|origin| origin == own),
-        (Some(_), Some(_)) => false,
+        Single::Many => false,
+    }
+}
+
+/// The `Sec-Fetch-Site` request header (Fetch Metadata).
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
+
+/// How many values a header has: a header sent twice decides nothing.
+enum Single<'a> {
+    None,
+    One(&'a [u8]),
+    Many,
+}
+
+fn single<'a>(headers: &'a HeaderMap, name: impl AsHeaderName) -> Single<'a> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Single::None,
+        (Some(value), None) => Single::One(value.as_bytes()),
+        (Some(_), Some(_)) => Single::Many,
     }
 }
 
@@ -143,5 +177,36 @@ mod tests {
         assert!(!with(&["https://127.0.0.1:3000"]));
         assert!(!with(&["null"]));
         assert!(!with(&["http://127.0.0.1:3000", "http://127.0.0.1:3000"]));
+    }
+
+    #[test]
+    fn fetch_metadata_decides_where_a_browser_sends_it() {
+        let own = "http://localhost:3000";
+        let with = |site: &str, origin: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            headers.insert(SEC_FETCH_SITE, HeaderValue::from_str(site).unwrap());
+            if let Some(origin) = origin {
+                headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
+            }
+            origin_allowed(&headers, own)
+        };
+        assert!(with("same-origin", Some(own)));
+        assert!(
+            with("same-origin", Some("null")),
+            "a strict referrer policy"
+        );
+        assert!(with("same-origin", None));
+        assert!(
+            !with("cross-site", Some("null")),
+            "a sandboxed foreign frame"
+        );
+        assert!(!with("cross-site", Some("http://evil.example")));
+        assert!(!with("same-site", Some("http://other.localhost:3000")));
+        assert!(!with("none", None));
+        assert!(!with("same-origin", Some("http://evil.example")));
+        let mut twice = HeaderMap::new();
+        twice.append(SEC_FETCH_SITE, HeaderValue::from_static("same-origin"));
+        twice.append(SEC_FETCH_SITE, HeaderValue::from_static("cross-site"));
+        assert!(!origin_allowed(&twice, own));
     }
 }

@@ -161,7 +161,7 @@ pub(crate) async fn mfa_submit(
 }
 
 /// 303 to `/account` with both session cookies.
-fn signed_in(state: &DemoState, pair: &TokenPair, method: &'static str) -> Response {
+pub(super) fn signed_in(state: &DemoState, pair: &TokenPair, method: &'static str) -> Response {
     let user_id = state
         .auth
         .verifier()
@@ -189,7 +189,7 @@ fn second_step(challenge: &MfaChallenge) -> Response {
     response
 }
 
-fn message_html(message: Option<&str>) -> String {
+pub(super) fn message_html(message: Option<&str>) -> String {
     message.map_or_else(String::new, |message| {
         format!("<p class=\"error\" role=\"alert\">{}</p>", Escaped(message))
     })
@@ -205,7 +205,7 @@ fn login_page(username: &str, message: Option<&str>) -> Html<String> {
              <label>Password <input name=\"password\" type=\"password\" \
              autocomplete=\"current-password\" required></label>\
              <button type=\"submit\">Sign in</button></form>\
-             <p class=\"note\">No account yet? The <a href=\"/\">start page</a> shows how to create one.</p>",
+             <p class=\"note\">No account yet? <a href=\"/register\">Create one</a>.</p>",
             message = message_html(message),
             username = Escaped(username),
         ),

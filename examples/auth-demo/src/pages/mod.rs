@@ -1,5 +1,5 @@
-//! The server-rendered site for people (cookie mode): `/`, `/login`, `/mfa`,
-//! `/account`, `/logout`.
+//! The server-rendered site for people (cookie mode): `/`, `/register`,
+//! `/login`, `/mfa`, `/account`, `/logout`.
 //!
 //! The session lives in the `__Host-access` and `__Host-refresh` cookies of
 //! [`CookieConfig`](auth_middleware::CookieConfig). The pages that need a
@@ -12,6 +12,7 @@
 
 mod account;
 mod login;
+mod register;
 
 use auth_core::FlowError;
 use auth_middleware::{ApiError, AuthLayer, RefreshLayer, Rejection};
@@ -47,6 +48,7 @@ pub(crate) fn router(state: &DemoState) -> Router<DemoState> {
         .layer(RefreshLayer::new(state.auth.clone(), state.cookies.clone()));
     Router::new()
         .route("/", get(home))
+        .route("/register", get(register::form).post(register::submit))
         .route("/login", get(login::form).post(login::submit))
         .route("/mfa", get(login::mfa_form).post(login::mfa_submit))
         .merge(protected)
@@ -94,7 +96,10 @@ async fn page_headers(mut response: Response) -> Response {
         ),
         (HeaderName::from_static("x-content-type-options"), "nosniff"),
         (HeaderName::from_static("x-frame-options"), "DENY"),
-        (HeaderName::from_static("referrer-policy"), "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` on the
+        // site's own forms. `same-origin` keeps the real `Origin` on them and
+        // sends nothing to other sites.
+        (HeaderName::from_static("referrer-policy"), "same-origin"),
     ];
     for (name, value) in set {
         headers.insert(name, HeaderValue::from_static(value));
@@ -110,11 +115,12 @@ async fn home(axum::extract::State(state): axum::extract::State<DemoState>) -> H
         &format!(
             "<p>The reference app of the auth toolkit: sign in with a password \
              and an authenticator app, and see your account.</p>\
-             <ul><li><a href=\"/login\">Sign in</a></li>\
+             <ul><li><a href=\"/register\">Create an account</a></li>\
+             <li><a href=\"/login\">Sign in</a></li>\
              <li><a href=\"/account\">Your account</a></li>\
              <li><a href=\"/.well-known/jwks.json\">Public keys (JWKS)</a></li></ul>\
-             <h2>No account yet?</h2>\
-             <p>Create one with the JSON API (a name called <code>admin</code> gets the admin role):</p>\
+             <h2>From a program</h2>\
+             <p>The same flows are a JSON API (a name called <code>admin</code> gets the admin role):</p>\
              <pre>curl -i -X POST {origin}/auth/register \\\n  \
              -H 'content-type: application/json' \\\n  \
              -d '{{\"username\":\"ada\",\"password\":\"correct horse battery\"}}'</pre>"

@@ -1,0 +1,243 @@
+//! auth-demo's pages in a real browser: headless Chromium driven over
+//! WebDriver as a person uses it — it opens pages, types into fields and
+//! clicks buttons. No header is set by hand: `Origin`, `Sec-Fetch-Site`,
+//! cookies and redirects are whatever Chromium does with what the app sends.
+//!
+//! The app runs with its own origin `http://localhost:PORT`, which a browser
+//! treats as a secure context, so it keeps the `Secure` `__Host-` cookies
+//! over plain HTTP. Needs Debian's `chromium` and `chromium-driver`; without
+//! them the tests are skipped with one line, unless
+//! `AUTH_TEST_REQUIRE_SERVICES=1` (CI, which installs them) makes that a failure.
+// End-to-end tests: a failed step panics, which is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod chromium;
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+
+use chromium::Browser;
+use support::{Demo, free_port, totp_at, unique};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// auth-demo on a port chosen here, its issuer (and so its own origin)
+/// `http://localhost:PORT`.
+async fn demo(env: &[(&str, &str)]) -> (Demo, String) {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let origin = format!("http://localhost:{port}");
+    let mut all = vec![
+        ("AUTH_DEMO_ADDR", addr.as_str()),
+        ("AUTH_DEMO_ISSUER", origin.as_str()),
+    ];
+    all.extend_from_slice(env);
+    let demo = Demo::start(&all).await;
+    (demo, origin)
+}
+
+/// Waits until the browser shows `path` (a form post and its redirect may
+/// still be under way when a click returns).
+async fn wait_for_path(browser: &Browser, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = browser.path().await;
+        if shown == path {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the browser shows {shown}, not {path}:\n{}",
+            browser.page_text().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs a new user up through `/register`; the browser ends on `/account`.
+async fn sign_up(browser: &Browser, origin: &str, name: &str) {
+    browser.open(&format!("{origin}/")).await;
+    browser.click("a[href='/register']").await;
+    wait_for_path(browser, "/register").await;
+    browser.type_into("input[name=username]", name).await;
+    browser.type_into("input[name=password]", PASSWORD).await;
+    browser.click_button("Create account").await;
+    wait_for_path(browser, "/account").await;
+    assert!(browser.page_text().await.contains(name));
+}
+
+#[tokio::test]
+async fn a_person_signs_up_turns_on_two_step_sign_in_and_signs_in_again() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (_demo, origin) = demo(&[]).await;
+    let name = unique("browser");
+    sign_up(&browser, &origin, &name).await;
+
+    // Turn on TOTP: read the key the page shows, as a person would type it
+    // into an authenticator app.
+    browser.click_button("Set up an authenticator app").await;
+    let key = browser.text_of("p.note code").await.replace(' ', "");
+    browser
+        .type_into("input[name=code]", &totp_at(&key, 0))
+        .await;
+    browser.click_button("Turn on two-step sign-in").await;
+    assert!(browser.page_text().await.contains("Two-step sign-in is on"));
+    let codes = browser.text_of("ol.codes").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+
+    browser.click("a[href='/account']").await;
+    wait_for_path(&browser, "/account").await;
+    browser.click_button("Sign out").await;
+    wait_for_path(&browser, "/login").await;
+
+    // The password, then the code of the next step (this step's was used).
+    browser.type_into("input[name=username]", &name).await;
+    browser.type_into("input[name=password]", PASSWORD).await;
+    browser.click_button("Sign in").await;
+    wait_for_path(&browser, "/mfa").await;
+    browser
+        .type_into("input[name=code]", &totp_at(&key, 30))
+        .await;
+    browser.click_button("Continue").await;
+    wait_for_path(&browser, "/account").await;
+    let account = browser.page_text().await;
+    assert!(account.contains(&name), "{account}");
+    assert!(
+        account.contains("mfa"),
+        "signed in with two factors: {account}"
+    );
+
+    browser.click_button("Sign out").await;
+    wait_for_path(&browser, "/login").await;
+    browser.open(&format!("{origin}/account")).await;
+    wait_for_path(&browser, "/login").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_form_again() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (_demo, origin) = demo(&[]).await;
+    let name = unique("browser-wrong");
+    sign_up(&browser, &origin, &name).await;
+    browser.click_button("Sign out").await;
+    wait_for_path(&browser, "/login").await;
+    browser.type_into("input[name=username]", &name).await;
+    browser
+        .type_into("input[name=password]", "not the password")
+        .await;
+    browser.click_button("Sign in").await;
+    wait_for_path(&browser, "/login").await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Wrong username or password.")
+    );
+    // A taken name on the sign-up form says so.
+    browser.open(&format!("{origin}/register")).await;
+    browser.type_into("input[name=username]", &name).await;
+    browser.type_into("input[name=password]", PASSWORD).await;
+    browser.click_button("Create account").await;
+    wait_for_path(&browser, "/register").await;
+    assert!(browser.page_text().await.contains("That username is taken"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_page_left_open_past_the_access_ttl_is_refreshed_on_the_next_load() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    // Access tokens of 2 s; verifiers allow 30 s of clock leeway.
+    let (_demo, origin) = demo(&[("AUTH_DEMO_ACCESS_TTL", "2")]).await;
+    let name = unique("browser-ttl");
+    sign_up(&browser, &origin, &name).await;
+    let access = browser
+        .cookie("__Host-access")
+        .await
+        .expect("an access cookie");
+    let refresh = browser
+        .cookie("__Host-refresh")
+        .await
+        .expect("a refresh cookie");
+
+    tokio::time::sleep(Duration::from_secs(2 + 30 + 2)).await;
+    browser.open(&format!("{origin}/account")).await;
+    wait_for_path(&browser, "/account").await;
+    assert!(browser.page_text().await.contains(&name));
+    let new_access = browser
+        .cookie("__Host-access")
+        .await
+        .expect("an access cookie");
+    let new_refresh = browser
+        .cookie("__Host-refresh")
+        .await
+        .expect("a refresh cookie");
+    assert_ne!(new_access, access, "a new access token");
+    assert_ne!(new_refresh, refresh, "the refresh token rotated");
+    browser.close().await;
+}
+
+/// A page of another site with a form aimed at the app's `/login`; under
+/// `/no-referrer` the same page with `Referrer-Policy: no-referrer`, so the
+/// browser sends `Origin: null`.
+async fn foreign_site(target: &str) -> String {
+    let form = format!(
+        "<!doctype html><title>elsewhere</title>\
+         <form method=\"post\" action=\"{target}/login\">\
+         <input name=\"username\"><input name=\"password\" type=\"password\">\
+         <button type=\"submit\">Sign in there</button></form>"
+    );
+    let plain = form.clone();
+    let app = Router::new()
+        .route("/", get(move || async move { Html(plain) }))
+        .route(
+            "/no-referrer",
+            get(move || async move { ([("referrer-policy", "no-referrer")], Html(form)) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (demo, origin) = demo(&[]).await;
+    let victim = unique("browser-victim");
+    sign_up(&browser, &origin, &victim).await;
+    // The attacker's account exists: a login CSRF would sign the victim into it.
+    let attacker = unique("browser-attacker");
+    demo.register(&attacker, PASSWORD).await;
+    let foreign = foreign_site(&origin).await;
+    for page in ["/", "/no-referrer"] {
+        browser.open(&format!("{foreign}{page}")).await;
+        browser.type_into("input[name=username]", &attacker).await;
+        browser.type_into("input[name=password]", PASSWORD).await;
+        browser.click_button("Sign in there").await;
+        wait_for_path(&browser, "/login").await;
+        let text = browser.page_text().await;
+        assert!(
+            text.contains("This form can only be sent from this site's own pages."),
+            "{page}: {text}"
+        );
+    }
+    // Nothing changed: the victim is still signed in as themselves.
+    browser.open(&format!("{origin}/account")).await;
+    wait_for_path(&browser, "/account").await;
+    assert!(browser.page_text().await.contains(&victim));
+    browser.close().await;
+}
