@@ -88,8 +88,8 @@ impl FlowConfig {
 
     /// How recent the user's last authentication (`auth_time`) must be for
     /// sensitive account changes: creating API keys, enrolling a second
-    /// factor, ending a session, registering or deleting a passkey. The
-    /// routes of `auth-middleware` enforce it (RFC 9470 `max_age`).
+    /// factor. The routes of `auth-middleware` enforce it (RFC 9470
+    /// `max_age`).
     #[must_use]
     pub fn recent_auth_max_age(mut self, max_age: Duration) -> Self {
         self.recent_auth_max_age = max_age;

@@ -30,6 +30,7 @@
 
 mod api_keys;
 mod ephemeral;
+mod races;
 mod sessions;
 mod users;
 
@@ -52,10 +53,10 @@ pub use ephemeral::{
     throttle_counts_concurrent_failures, throttle_counts_in_a_fixed_window,
     throttle_reservations_hold_under_concurrency, throttle_reserves_up_to_the_limit,
 };
+pub use races::{rotation_concurrent_across_instances, rotation_concurrent_one_token};
 pub use sessions::{
-    rotation_chain, rotation_concurrent_across_instances, rotation_concurrent_one_token,
-    rotation_expired_token_is_invalid, rotation_reuse_interval, rotation_reuse_revokes_the_family,
-    sessions_revoked_by_sid, sessions_revoked_by_user,
+    rotation_chain, rotation_expired_token_is_invalid, rotation_reuse_interval,
+    rotation_reuse_revokes_the_family, sessions_revoked_by_sid, sessions_revoked_by_user,
 };
 pub use users::{
     recovery_codes_consumed_concurrently_once, recovery_codes_consumed_once,
