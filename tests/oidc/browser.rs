@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::external::{ExternalError, OAuth2Provider, ProviderUser, UserInfo};
@@ -67,18 +68,44 @@ pub(crate) struct Provider {
 }
 
 impl Provider {
+    /// Starts the provider and waits for its address. A start that prints
+    /// nothing within 30 s is killed and tried once more (a node process
+    /// starved on a loaded two-core machine); what it wrote on stderr goes
+    /// into the failure message.
     pub(crate) async fn start(redirect_uri: &str) -> Provider {
+        let mut last_stderr = String::new();
+        for _ in 0..2 {
+            match Provider::try_start(redirect_uri).await {
+                Ok(provider) => return provider,
+                Err(stderr) => last_stderr = stderr,
+            }
+        }
+        panic!("the provider printed no address within 30 s, twice; its stderr:\n{last_stderr}");
+    }
+
+    /// One start; on a timeout, the process's stderr so far.
+    async fn try_start(redirect_uri: &str) -> Result<Provider, String> {
         let mut child = Command::new("node")
             .arg(provider_dir().join("server.mjs"))
             .arg(redirect_uri)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("node starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+        let kept = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = errors.next_line().await {
+                let mut kept = kept.lock().unwrap();
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+        });
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let issuer = tokio::time::timeout(Duration::from_secs(60), async {
+        let ready = tokio::time::timeout(Duration::from_secs(30), async {
             loop {
                 let line = lines
                     .next_line()
@@ -90,14 +117,17 @@ impl Provider {
                 }
             }
         })
-        .await
-        .expect("the provider printed its address within 60 s");
+        .await;
+        let Ok(issuer) = ready else {
+            // Dropping the child kills it.
+            return Err(stderr.lock().unwrap().clone());
+        };
         // Keep reading: a closed pipe would end the provider at its next line.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Provider {
+        Ok(Provider {
             _child: child,
             issuer,
-        }
+        })
     }
 }
 
