@@ -168,7 +168,8 @@ pub use auth_macros::{Claims, require_auth};
     feature = "oidc",
     feature = "remote-jwks",
     feature = "redis",
-    feature = "serve"
+    feature = "serve",
+    feature = "passkeys"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

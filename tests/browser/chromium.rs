@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -145,6 +146,17 @@ impl Browser {
             .map(|cookie| cookie.value().to_owned())
     }
 
+    /// Gives the browser a passkey authenticator of its own: WebDriver's
+    /// virtual authenticator (CTAP2, built into the device, holding
+    /// discoverable credentials, verifying the user at once, as a
+    /// fingerprint reader would).
+    pub(crate) async fn add_platform_authenticator(&self) {
+        self.client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .expect("chromedriver adds a virtual authenticator");
+    }
+
     /// Ends the session (and with it Chromium).
     pub(crate) async fn close(self) {
         let _ = self.client.close().await;
@@ -165,5 +177,32 @@ impl Browser {
                 self.client.source().await.unwrap_or_default()
             ),
         }
+    }
+}
+
+/// WebDriver's "Add Virtual Authenticator" (WebAuthn Level 3, §11.3).
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/webauthn/authenticator"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let options = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        (http::Method::POST, Some(options.to_string()))
     }
 }

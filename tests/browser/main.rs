@@ -71,11 +71,44 @@ async fn sign_up(browser: &Browser, origin: &str, name: &str) {
     assert!(browser.page_text().await.contains(name));
 }
 
+/// Waits until the page shows `text` (a script may still be at work).
+async fn wait_for_text(browser: &Browser, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = browser.page_text().await;
+        if shown.contains(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page at {} does not show {text:?}:\n{shown}",
+            browser.path().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs out from `/account`; the browser ends on `/login`.
+async fn sign_out(browser: &Browser) {
+    browser.click_button("Sign out").await;
+    wait_for_path(browser, "/login").await;
+}
+
+/// The password step on `/login`.
+async fn sign_in_with_password(browser: &Browser, name: &str) {
+    browser.type_into("input[name=username]", name).await;
+    browser.type_into("input[name=password]", PASSWORD).await;
+    browser.click_button("Sign in").await;
+}
+
 #[tokio::test]
-async fn a_person_signs_up_turns_on_two_step_sign_in_and_signs_in_again() {
+async fn a_person_signs_up_turns_on_two_step_sign_in_adds_a_passkey_and_signs_in_every_way() {
     let Some(browser) = Browser::start().await else {
         return;
     };
+    // The device's own authenticator: a fingerprint reader that always
+    // recognises its owner.
+    browser.add_platform_authenticator().await;
     let (_demo, origin) = demo(&[]).await;
     let name = unique("browser");
     sign_up(&browser, &origin, &name).await;
@@ -88,19 +121,40 @@ async fn a_person_signs_up_turns_on_two_step_sign_in_and_signs_in_again() {
         .type_into("input[name=code]", &totp_at(&key, 0))
         .await;
     browser.click_button("Turn on two-step sign-in").await;
-    assert!(browser.page_text().await.contains("Two-step sign-in is on"));
+    wait_for_text(&browser, "Two-step sign-in is on").await;
     let codes = browser.text_of("ol.codes").await;
     assert_eq!(codes.lines().count(), 10, "{codes}");
 
+    // Add a passkey: the page's script runs the ceremony with the device.
     browser.click("a[href='/account']").await;
     wait_for_path(&browser, "/account").await;
-    browser.click_button("Sign out").await;
-    wait_for_path(&browser, "/login").await;
+    assert!(browser.page_text().await.contains("No passkey yet"));
+    browser.type_into("#passkey-name", "This laptop").await;
+    browser.click_button("Add a passkey").await;
+    wait_for_text(&browser, "This laptop").await;
+    assert!(browser.page_text().await.contains("never used"));
+    sign_out(&browser).await;
+
+    // Sign in with the passkey alone: no username, no code.
+    browser.click_button("Sign in with a passkey").await;
+    wait_for_path(&browser, "/account").await;
+    let account = browser.page_text().await;
+    assert!(account.contains(&name), "{account}");
+    assert!(account.contains("hwk, user, mfa"), "{account}");
+    assert!(account.contains("last used"), "{account}");
+    sign_out(&browser).await;
+
+    // The password, then the passkey as the second step.
+    sign_in_with_password(&browser, &name).await;
+    wait_for_path(&browser, "/mfa").await;
+    browser.click_button("Use a passkey").await;
+    wait_for_path(&browser, "/account").await;
+    let account = browser.page_text().await;
+    assert!(account.contains("pwd, hwk, mfa"), "{account}");
+    sign_out(&browser).await;
 
     // The password, then the code of the next step (this step's was used).
-    browser.type_into("input[name=username]", &name).await;
-    browser.type_into("input[name=password]", PASSWORD).await;
-    browser.click_button("Sign in").await;
+    sign_in_with_password(&browser, &name).await;
     wait_for_path(&browser, "/mfa").await;
     browser
         .type_into("input[name=code]", &totp_at(&key, 30))
@@ -110,12 +164,30 @@ async fn a_person_signs_up_turns_on_two_step_sign_in_and_signs_in_again() {
     let account = browser.page_text().await;
     assert!(account.contains(&name), "{account}");
     assert!(
-        account.contains("mfa"),
+        account.contains("pwd, otp, mfa"),
         "signed in with two factors: {account}"
     );
 
-    browser.click_button("Sign out").await;
-    wait_for_path(&browser, "/login").await;
+    // Delete the passkey: it signs in no more.
+    browser.click_button("Delete").await;
+    wait_for_text(&browser, "No passkey yet").await;
+    sign_out(&browser).await;
+    browser.click_button("Sign in with a passkey").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let status = browser.text_of("#passkey-status").await;
+        if !status.is_empty() && !status.contains("Waiting") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sign-in did not end: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(refused.contains("incorrect"), "{refused}");
+    assert_eq!(browser.path().await, "/login");
+
     browser.open(&format!("{origin}/account")).await;
     wait_for_path(&browser, "/login").await;
     browser.close().await;

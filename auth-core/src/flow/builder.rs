@@ -23,6 +23,8 @@ pub struct AuthenticatorBuilder {
     roles_for_new_user: RolesForNewUser,
     api_key_index: Option<ApiKeyIndex>,
     secret: Option<ServerSecret>,
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::RelyingParty>,
 }
 
 impl AuthenticatorBuilder {
@@ -42,6 +44,8 @@ impl AuthenticatorBuilder {
             roles_for_new_user: Arc::new(|_| Vec::new()),
             api_key_index: None,
             secret: None,
+            #[cfg(feature = "passkeys")]
+            passkeys: None,
         }
     }
 
@@ -108,10 +112,21 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Offers passkeys for the relying party `rp`: registration,
+    /// discoverable sign-in and the passkey as second step (see
+    /// [`crate::passkey`]). Without it the passkey flows answer
+    /// [`FlowError::PasskeysDisabled`].
+    #[cfg(feature = "passkeys")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "passkeys")))]
+    pub fn passkeys(mut self, rp: crate::passkey::RelyingParty) -> Self {
+        self.passkeys = Some(rp);
+        self
+    }
+
     /// Keeps user accounts in `users` (the application's own user table)
     /// instead of the store given to [`Authenticator::builder`], which then
-    /// holds only sessions, revocations, throttling windows, single-use marks
-    /// and API keys.
+    /// holds only sessions, revocations, throttling windows, single-use marks,
+    /// API keys and passkeys.
     pub fn users(mut self, users: impl UserStore) -> Self {
         self.users = Arc::new(users);
         self
@@ -141,6 +156,8 @@ impl AuthenticatorBuilder {
                 roles_for_new_user: self.roles_for_new_user,
                 api_key_index: self.api_key_index,
                 secret,
+                #[cfg(feature = "passkeys")]
+                passkeys: self.passkeys,
             }),
         };
         authenticator.load_revocations().await?;

@@ -7,7 +7,8 @@ use std::time::Duration;
 /// client address) for the throttling window, an `mfa_token` lives 5 minutes,
 /// twenty registrations per client address per hour, a just-rotated refresh
 /// token may be presented again for 10 seconds, sensitive account changes need
-/// a login within the last 5 minutes, and a user holds at most 100 API keys.
+/// a login within the last 5 minutes, a user holds at most 100 API keys and
+/// 20 passkeys, and a client address starts at most 30 passkey sign-ins a minute.
 #[derive(Debug, Clone)]
 pub struct FlowConfig {
     pub(crate) refresh_ttl: Duration,
@@ -19,6 +20,9 @@ pub struct FlowConfig {
     pub(crate) refresh_reuse_interval: Duration,
     pub(crate) recent_auth_max_age: Duration,
     pub(crate) max_api_keys_per_user: usize,
+    pub(crate) max_passkeys_per_user: usize,
+    pub(crate) passkey_challenges_per_window: u32,
+    pub(crate) passkey_challenge_window: Duration,
 }
 
 impl Default for FlowConfig {
@@ -33,6 +37,9 @@ impl Default for FlowConfig {
             refresh_reuse_interval: Duration::from_secs(10),
             recent_auth_max_age: Duration::from_secs(300),
             max_api_keys_per_user: 100,
+            max_passkeys_per_user: 20,
+            passkey_challenges_per_window: 30,
+            passkey_challenge_window: Duration::from_secs(60),
         }
     }
 }
@@ -100,6 +107,23 @@ impl FlowConfig {
     #[must_use]
     pub fn max_api_keys_per_user(mut self, max: usize) -> Self {
         self.max_api_keys_per_user = max.max(1);
+        self
+    }
+
+    /// The most passkeys one user may hold (at least 1).
+    #[must_use]
+    pub fn max_passkeys_per_user(mut self, max: usize) -> Self {
+        self.max_passkeys_per_user = max.max(1);
+        self
+    }
+
+    /// Passkey sign-ins a client address may start per `window` (at least
+    /// one each). Each start keeps a ceremony in the store for five minutes,
+    /// so this bounds what an anonymous client can make the store hold.
+    #[must_use]
+    pub fn passkey_challenges_per(mut self, count: u32, window: Duration) -> Self {
+        self.passkey_challenges_per_window = count.max(1);
+        self.passkey_challenge_window = window.max(Duration::from_secs(1));
         self
     }
 

@@ -53,6 +53,24 @@ pub enum FlowError {
         /// The limit.
         max: usize,
     },
+    /// A passkey registration that does not verify: no pending registration
+    /// for this user, a spent or expired challenge, another origin or RP id,
+    /// no user verification, a credential already registered.
+    #[error("the passkey does not verify")]
+    InvalidPasskey,
+    /// The user already holds the most passkeys allowed.
+    #[error("at most {max} passkeys per user")]
+    TooManyPasskeys {
+        /// The limit.
+        max: usize,
+    },
+    /// No relying party is configured: passkeys are not offered.
+    #[error("passkeys are not enabled")]
+    PasskeysDisabled,
+    /// A passkey ceremony could not be started (the relying-party library
+    /// refused its own options).
+    #[error("a passkey ceremony could not be started")]
+    PasskeyCeremony,
     /// The password hasher's queue is full: refused at once (HTTP 503).
     #[error("the password hasher is saturated; retry shortly")]
     Overloaded,
@@ -93,6 +111,8 @@ impl From<StoreError> for FlowError {
             StoreError::UsernameTaken => FlowError::UsernameTaken,
             StoreError::NotFound => FlowError::NotFound,
             StoreError::TooManyApiKeys { max } => FlowError::TooManyApiKeys { max },
+            StoreError::TooManyPasskeys { max } => FlowError::TooManyPasskeys { max },
+            StoreError::PasskeyTaken => FlowError::InvalidPasskey,
             other => FlowError::Store(other),
         }
     }

@@ -103,8 +103,12 @@ impl Authenticator {
         };
         reservation.succeeded(self).await?;
 
-        if user.totp.as_ref().is_some_and(|t| t.confirmed) {
-            let challenge = self.mfa_challenge(&user)?;
+        #[cfg(feature = "passkeys")]
+        let passkey = self.has_passkeys(&user.id).await?;
+        #[cfg(not(feature = "passkeys"))]
+        let passkey = false;
+        if passkey || user.totp.as_ref().is_some_and(|t| t.confirmed) {
+            let challenge = self.mfa_challenge(&user, passkey)?;
             return Ok(LoginOutcome::MfaRequired(challenge));
         }
         security_event!(info, "login.succeeded", client, user = %user.id, method = "pwd");

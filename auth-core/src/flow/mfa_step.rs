@@ -51,15 +51,7 @@ impl Authenticator {
                 return Err(error);
             }
         };
-        // The token works once: a second use, even with another valid code, fails.
-        if !inner
-            .store
-            .use_once(&format!("mfa-token:{}", pending.jti), pending.exp)
-            .await?
-        {
-            security_event!(info, "mfa.failed", client, user = %pending.sub, reason = "spent_mfa_token");
-            return Err(FlowError::InvalidCode);
-        }
+        self.spend_mfa_token(&pending, &client).await?;
         if let Factor::Recovery(hash) = factor
             && !inner.users.consume_recovery_code(&user.id, &hash).await?
         {
@@ -71,6 +63,26 @@ impl Authenticator {
         security_event!(info, "login.succeeded", client, user = %user.id, method = "mfa");
         let amr = MFA_AMR.iter().map(|m| (*m).to_owned()).collect();
         self.start_session(&user, amr, pending.auth_time).await
+    }
+
+    /// Spends the `mfa_token` of a second step whose factor checked out. It
+    /// works once: a second use, even with another valid factor, is
+    /// [`FlowError::InvalidCode`].
+    pub(super) async fn spend_mfa_token(
+        &self,
+        pending: &super::mfa_token::MfaTokenClaims,
+        client: &ClientInfo,
+    ) -> Result<(), FlowError> {
+        if self
+            .inner
+            .store
+            .use_once(&mfa_token_key(&pending.jti), pending.exp)
+            .await?
+        {
+            return Ok(());
+        }
+        security_event!(info, "mfa.failed", client, user = %pending.sub, reason = "spent_mfa_token");
+        Err(FlowError::InvalidCode)
     }
 
     /// The user and the factor `code` is, if it is a valid one of theirs.
@@ -186,6 +198,11 @@ impl Authenticator {
         security_event!(info, "totp.enrolled", client, user = %user.id);
         Ok(codes)
     }
+}
+
+/// The single-use mark of the `mfa_token` with id `jti`.
+pub(super) fn mfa_token_key(jti: &str) -> String {
+    format!("mfa-token:{jti}")
 }
 
 /// Six to eight ASCII digits (the lengths [`Totp`](crate::mfa::Totp) can be

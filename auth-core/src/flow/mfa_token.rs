@@ -30,8 +30,13 @@ fn is_mfa_token_type(typ: &str) -> bool {
 }
 
 impl Authenticator {
-    /// Issues the `mfa_token` for `user`, who has just passed the password step.
-    pub(super) fn mfa_challenge(&self, user: &User) -> Result<MfaChallenge, FlowError> {
+    /// Issues the `mfa_token` for `user`, who has just passed the password
+    /// step; `passkey` when they have a passkey to use as second step.
+    pub(super) fn mfa_challenge(
+        &self,
+        user: &User,
+        passkey: bool,
+    ) -> Result<MfaChallenge, FlowError> {
         let issuer = &self.inner.issuer;
         let key = issuer
             .keys()
@@ -47,15 +52,26 @@ impl Authenticator {
             jti: crate::random::token_id()?,
             auth_time: now,
         };
-        let mut methods = Vec::new();
-        if user.totp.as_ref().is_some_and(|t| t.confirmed) {
-            methods.extend(["totp", "recovery_code"]);
-        }
         Ok(MfaChallenge {
             mfa_token: jws::sign_compact(&key, MFA_TOKEN_TYPE, &claims)?,
             expires_in: ttl,
-            methods,
+            methods: second_steps(user, passkey),
         })
+    }
+
+    /// The second steps open to the holder of `mfa_token` (as in
+    /// [`MfaChallenge::methods`]), for a page that offers them.
+    /// [`FlowError::InvalidCode`] for a bad or expired token.
+    pub async fn mfa_methods(&self, mfa_token: &str) -> Result<Vec<&'static str>, FlowError> {
+        let pending = self.open_mfa_token(mfa_token)?;
+        let Some(user) = self.inner.users.user_by_id(&pending.sub).await? else {
+            return Err(FlowError::InvalidCode);
+        };
+        #[cfg(feature = "passkeys")]
+        let passkey = self.has_passkeys(&user.id).await?;
+        #[cfg(not(feature = "passkeys"))]
+        let passkey = false;
+        Ok(second_steps(&user, passkey))
     }
 
     /// Checks an `mfa_token` (signature, type, issuer, expiry); single use is
@@ -71,4 +87,17 @@ impl Authenticator {
         }
         Ok(claims)
     }
+}
+
+/// The second steps `user` can take: a confirmed TOTP (or one of its
+/// recovery codes), a passkey.
+fn second_steps(user: &User, passkey: bool) -> Vec<&'static str> {
+    let mut methods = Vec::new();
+    if user.totp.as_ref().is_some_and(|t| t.confirmed) {
+        methods.extend(["totp", "recovery_code"]);
+    }
+    if passkey {
+        methods.push("passkey");
+    }
+    methods
 }

@@ -39,6 +39,8 @@ mod login;
 mod mfa_step;
 mod mfa_token;
 mod outcome;
+#[cfg(feature = "passkeys")]
+mod passkeys;
 mod refresh_token;
 mod session;
 mod throttle;
@@ -52,6 +54,9 @@ pub use client::{ClientInfo, MAX_USER_AGENT_CHARS};
 pub use config::FlowConfig;
 pub use error::FlowError;
 pub use outcome::{LoginOutcome, MfaChallenge, RefreshToken, TokenPair};
+#[cfg(feature = "passkeys")]
+#[cfg_attr(docsrs, doc(cfg(feature = "passkeys")))]
+pub use passkeys::PasskeySignIn;
 pub use username::{MAX_USERNAME_CHARS, canonical as canonical_username};
 
 use crate::ServerSecret;
@@ -84,6 +89,9 @@ struct Inner {
     api_key_index: Option<crate::store::ApiKeyIndex>,
     /// Seals TOTP secrets, keys recovery-code hashes, MACs refresh tokens.
     secret: ServerSecret,
+    /// The relying party, when passkeys are offered.
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::RelyingParty>,
 }
 
 impl std::fmt::Debug for Authenticator {

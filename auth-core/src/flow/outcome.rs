@@ -48,7 +48,8 @@ pub struct MfaChallenge {
     pub mfa_token: String,
     /// Its lifetime in seconds.
     pub expires_in: u64,
-    /// The second steps the user can take (`"totp"`, `"recovery_code"`).
+    /// The second steps the user can take (`"totp"`, `"recovery_code"`,
+    /// `"passkey"`).
     pub methods: Vec<&'static str>,
 }
 
@@ -66,6 +67,7 @@ impl fmt::Debug for MfaChallenge {
 pub enum LoginOutcome {
     /// No second factor enrolled: tokens.
     Tokens(TokenPair),
-    /// TOTP is enrolled: present a code with this challenge's `mfa_token`.
+    /// A second factor is enrolled (TOTP, a passkey): take the second step
+    /// with this challenge's `mfa_token`.
     MfaRequired(MfaChallenge),
 }

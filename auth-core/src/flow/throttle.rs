@@ -13,6 +13,12 @@ pub(crate) enum Step {
     Mfa,
     /// Registration, per client address.
     Register,
+    /// Passkey sign-in, per client address.
+    #[cfg(feature = "passkeys")]
+    Passkey,
+    /// Starting a passkey sign-in (each keeps a ceremony), per client address.
+    #[cfg(feature = "passkeys")]
+    PasskeyChallenge,
 }
 
 impl Step {
@@ -21,6 +27,10 @@ impl Step {
             Step::Login => "login",
             Step::Mfa => "mfa",
             Step::Register => "register",
+            #[cfg(feature = "passkeys")]
+            Step::Passkey => "passkey",
+            #[cfg(feature = "passkeys")]
+            Step::PasskeyChallenge => "passkey_challenge",
         }
     }
 }
@@ -51,6 +61,13 @@ impl Reservation {
                 config.registrations_per_window,
                 super::config::secs(config.registration_window),
             ),
+            #[cfg(feature = "passkeys")]
+            Step::PasskeyChallenge => (
+                config.passkey_challenges_per_window,
+                super::config::secs(config.passkey_challenge_window),
+            ),
+            #[cfg(feature = "passkeys")]
+            Step::Passkey => (config.max_failures, config.window_secs()),
             Step::Login | Step::Mfa => (config.max_failures, config.window_secs()),
         };
         let store = &auth.inner.store;

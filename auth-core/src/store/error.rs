@@ -29,6 +29,15 @@ pub enum StoreError {
         /// The limit.
         max: usize,
     },
+    /// A passkey with this credential id is already registered (to anyone).
+    #[error("passkey already registered")]
+    PasskeyTaken,
+    /// The user already holds the most passkeys allowed.
+    #[error("at most {max} passkeys per user")]
+    TooManyPasskeys {
+        /// The limit.
+        max: usize,
+    },
     /// The random number generator failed (for a new id).
     #[error(transparent)]
     Random(#[from] RandomError),

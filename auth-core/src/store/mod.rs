@@ -33,8 +33,8 @@ pub use memory::MemoryStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
 pub use records::{
-    ApiKey, Attempt, Failures, NewUser, NextRefresh, PresentedRefresh, Rotation, SecretHash,
-    Session, TotpState, User,
+    ApiKey, Attempt, Failures, NewUser, NextRefresh, Passkey, PasskeyUse, PresentedRefresh,
+    Rotation, SecretHash, Session, TotpState, User,
 };
 pub use sync::{
     ApiKeyIndex, ApiKeyLookup, Attach, Attached, BackgroundTask, StateSync, StoreEvent, SyncHandle,
@@ -186,6 +186,10 @@ pub trait OneTimeStore: Send + Sync + 'static {
     /// concurrent calls with one key, exactly one gets `true`.
     async fn use_once(&self, key: &str, expires_at: i64) -> Result<bool, StoreError>;
 
+    /// Whether `key` is marked at `now` (by [`use_once`](Self::use_once),
+    /// until its `expires_at`), without marking it.
+    async fn is_used(&self, key: &str, now: i64) -> Result<bool, StoreError>;
+
     /// Keeps `code`, the hash of a short-lived code sent to a user (email,
     /// SMS), under `key` until `expires_at`, replacing any code already there:
     /// only the latest code issued for a key can be used.
@@ -231,6 +235,61 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     async fn all_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
 }
 
+/// Passkeys (WebAuthn credentials) and the state of their ceremonies.
+///
+/// Sign-in reads a passkey from here every time, so a deletion takes effect
+/// on every instance at once. A ceremony (the challenge an options call
+/// issued, with what the relying party must remember of it) lives here too,
+/// so a ceremony started on one instance finishes on another; it is taken
+/// once and expires.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync + 'static {
+    /// Stores a new passkey. [`StoreError::PasskeyTaken`] if a passkey with
+    /// its id exists (whoever owns it), [`StoreError::TooManyPasskeys`] if
+    /// its owner already holds `max_per_user`; either way nothing is stored.
+    /// Atomic: of concurrent creations, no more than the limit succeed and
+    /// one id is stored once.
+    async fn create_passkey(
+        &self,
+        passkey: &Passkey,
+        max_per_user: usize,
+    ) -> Result<(), StoreError>;
+
+    /// The passkey with credential id `id`.
+    async fn passkey(&self, id: &str) -> Result<Option<Passkey>, StoreError>;
+
+    /// The passkeys of `user_id`, oldest first.
+    async fn user_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>, StoreError>;
+
+    /// Records a sign-in with passkey `id` whose authenticator reported
+    /// `counter`, atomically: when `counter` or the stored counter is
+    /// non-zero, `counter` must be greater than the stored one
+    /// ([`PasskeyUse::CounterRegressed`] otherwise, changing nothing); then
+    /// the counter, the serialised `credential` and `last_used_at = now` are
+    /// stored. Of concurrent uses reporting one counter, one is recorded.
+    async fn record_passkey_use(
+        &self,
+        id: &str,
+        counter: u32,
+        credential: &str,
+        now: i64,
+    ) -> Result<PasskeyUse, StoreError>;
+
+    /// Deletes passkey `id` of `user_id`; `false` if there is none (or it is
+    /// someone else's).
+    async fn delete_passkey(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+
+    /// Keeps a ceremony's `state` under `key` until `expires_at`, replacing
+    /// one already there.
+    async fn put_ceremony(&self, key: &str, state: &str, expires_at: i64)
+    -> Result<(), StoreError>;
+
+    /// Takes the ceremony under `key`: its state if it was there and
+    /// unexpired at `now` (`now < expires_at`), and it is gone either way.
+    /// Atomic: of concurrent calls, one gets the state.
+    async fn take_ceremony(&self, key: &str, now: i64) -> Result<Option<String>, StoreError>;
+}
+
 /// The synchronous API-key lookup of the request path.
 ///
 /// The layer checks `X-API-Key` on every request without awaiting, so this
@@ -246,18 +305,18 @@ pub trait ApiKeyView: Send + Sync + 'static {
 
 /// What the flows keep besides user accounts: sessions and their refresh
 /// families, revocations, throttling windows, single-use marks and codes,
-/// API keys. Implemented by every type that implements the five traits.
+/// API keys, passkeys. Implemented by every type that implements the six traits.
 ///
 /// With [`AuthenticatorBuilder::users`](crate::flow::AuthenticatorBuilder::users),
 /// an application keeps its own user table (any [`UserStore`]) and this state
 /// in one of the library's stores.
 pub trait SessionState:
-    SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
+    SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore + PasskeyStore
 {
 }
 
 impl<T> SessionState for T where
-    T: SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore
+    T: SessionStore + RevocationStore + ThrottleStore + OneTimeStore + ApiKeyStore + PasskeyStore
 {
 }
 

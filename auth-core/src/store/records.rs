@@ -307,3 +307,53 @@ mod tests {
         assert!(!format!("{next:?}").contains("sealed-successor"));
     }
 }
+
+/// A registered passkey: a WebAuthn credential of one user.
+///
+/// The store keeps the credential as the relying-party code serialised it
+/// (public key, algorithm, flags), opaque to the store; the counter is kept
+/// beside it so that the store can compare it atomically. Nothing here is
+/// secret: a leaked record gives no way to sign in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Passkey {
+    /// The credential id, base64url without padding; unique across users.
+    pub id: String,
+    /// Its owner.
+    pub user_id: String,
+    /// The name the user gave it ("Laptop").
+    pub name: String,
+    /// When it was registered (seconds since the epoch).
+    pub created_at: i64,
+    /// When it last signed in, if ever.
+    pub last_used_at: Option<i64>,
+    /// The authenticator's signature counter as last seen; 0 for an
+    /// authenticator that keeps none (most synced passkeys).
+    pub counter: u32,
+    /// The serialised credential.
+    pub credential: String,
+}
+
+impl fmt::Debug for Passkey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Passkey")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("created_at", &self.created_at)
+            .field("last_used_at", &self.last_used_at)
+            .field("counter", &self.counter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`PasskeyStore::record_passkey_use`](super::PasskeyStore::record_passkey_use) decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasskeyUse {
+    /// The counter moved forward (or both are zero): the use is recorded.
+    Recorded,
+    /// The counter did not increase: a possible cloned authenticator;
+    /// nothing was changed.
+    CounterRegressed,
+    /// No passkey has this id (deleted, or never registered).
+    NotFound,
+}

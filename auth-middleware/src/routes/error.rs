@@ -118,6 +118,13 @@ pub enum ApiErrorKind {
     ProviderDenied(&'static str),
     /// The external identity's account name is held by an account with a password.
     AccountConflict,
+    /// A passkey registration whose attestation does not verify (422 `invalid_passkey`).
+    InvalidPasskey,
+    /// The user holds the most passkeys allowed (409 `too_many_passkeys`).
+    TooManyPasskeys,
+    /// A `credential` that is not a WebAuthn response in its JSON form (400
+    /// `invalid_request`).
+    MalformedCredential,
 }
 
 impl ApiError {
@@ -308,6 +315,21 @@ impl ApiErrorKind {
                 "account_conflict",
                 "the external identity conflicts with an existing account",
             ),
+            ApiErrorKind::InvalidPasskey => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_passkey",
+                "the passkey could not be verified; start the registration again",
+            ),
+            ApiErrorKind::TooManyPasskeys => (
+                StatusCode::CONFLICT,
+                "too_many_passkeys",
+                "the user holds the most passkeys allowed; delete one first",
+            ),
+            ApiErrorKind::MalformedCredential => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the credential is not a WebAuthn response in its JSON form",
+            ),
         }
     }
 }
@@ -338,6 +360,10 @@ impl From<&FlowError> for ApiErrorKind {
             FlowError::TooManyApiKeys { .. } => ApiErrorKind::TooManyApiKeys,
             FlowError::MfaAlreadyEnrolled => ApiErrorKind::MfaAlreadyEnrolled,
             FlowError::NotFound => ApiErrorKind::NotFound,
+            FlowError::InvalidPasskey => ApiErrorKind::InvalidPasskey,
+            FlowError::TooManyPasskeys { .. } => ApiErrorKind::TooManyPasskeys,
+            // Passkeys not offered: the routes do not exist.
+            FlowError::PasskeysDisabled => ApiErrorKind::NotFound,
             error if error.is_temporary() => ApiErrorKind::Unavailable,
             _ => ApiErrorKind::Internal,
         }

@@ -12,24 +12,45 @@ use crate::routes::error::ApiError;
 use crate::routes::error::ApiErrorKind;
 use crate::routes::json::JsonBody;
 
-/// The second step. No `Debug`: both fields are secrets.
+/// The second step: a code, or (feature `passkeys`) a passkey assertion.
+/// No `Debug`: the token and the code are secrets.
 #[derive(Deserialize)]
 pub(super) struct Verification {
     mfa_token: String,
-    code: String,
+    code: Option<String>,
+    #[cfg(feature = "passkeys")]
+    credential: Option<serde_json::Value>,
 }
 
-/// 200 with tokens (`amr` with `mfa`) and the refresh cookie.
+/// 200 with tokens (`amr` with `mfa`) and the refresh cookie; a body with
+/// neither a code nor a credential, or both, is 422.
 pub(super) async fn verify(
     State(routes): State<Routes>,
     Client(client): Client,
     JsonBody(body): JsonBody<Verification>,
 ) -> Reply {
-    let pair = routes
-        .authenticator
-        .verify_mfa(&body.mfa_token, &body.code, client)
-        .await
-        .map_err(|error| routes.error(error))?;
+    #[cfg(feature = "passkeys")]
+    let credential = body.credential;
+    #[cfg(not(feature = "passkeys"))]
+    let credential: Option<std::convert::Infallible> = None;
+    let authenticator = &routes.authenticator;
+    let pair = match (body.code, credential) {
+        (Some(code), None) => {
+            authenticator
+                .verify_mfa(&body.mfa_token, &code, client)
+                .await
+        }
+        #[cfg(feature = "passkeys")]
+        (None, Some(credential)) => {
+            let response: auth_core::passkey::AuthenticationResponse =
+                super::passkeys::credential(&routes, credential)?;
+            authenticator
+                .verify_mfa_passkey(&body.mfa_token, &response, client)
+                .await
+        }
+        _ => return Err(routes.error(ApiErrorKind::UnprocessableBody)),
+    }
+    .map_err(|error| routes.error(error))?;
     Ok(tokens(&routes, &pair))
 }
 

@@ -6,6 +6,8 @@ mod json;
 mod mfa;
 #[cfg(feature = "oidc")]
 mod oidc;
+#[cfg(feature = "passkeys")]
+mod passkeys;
 mod register_login;
 mod reply;
 mod session;
@@ -30,7 +32,8 @@ pub use json::{JsonBody, MAX_BODY_BYTES};
 /// |---|---|---|
 /// | `POST /register` `{"username","password"}` | — | 201 `{"user_id"}` |
 /// | `POST /login` `{"username","password"}` | — | 200 token response + refresh cookie, or `{"mfa_required": true, "mfa_token", "expires_in"}` |
-/// | `POST /mfa/verify` `{"mfa_token","code"}` | — | 200 token response + refresh cookie |
+/// | `POST /mfa/verify` `{"mfa_token","code"}` or `{"mfa_token","credential"}` | — | 200 token response + refresh cookie |
+/// | `POST /mfa/passkey/options` `{"mfa_token"}` (feature `passkeys`) | — | 200 `{"publicKey"}`, the user's passkeys allowed |
 /// | `POST /mfa/totp/enroll` | bearer | 200 `{"secret","otpauth_uri","qr_svg"}` |
 /// | `POST /mfa/totp/confirm` `{"code"}` | bearer | 200 `{"recovery_codes"}` |
 /// | `POST /refresh` | refresh cookie, same-origin | 200 token response + the next refresh cookie |
@@ -38,6 +41,12 @@ pub use json::{JsonBody, MAX_BODY_BYTES};
 /// | `POST /logout-all` | bearer | 204, cookies cleared |
 /// | `POST /api-keys` `{"name"}` | bearer | 201 `{"id","key"}` |
 /// | `DELETE /api-keys/{id}` | bearer | 204 |
+/// | `POST /passkeys/register/options` (feature `passkeys`) | bearer, recent | 200 `{"publicKey"}` |
+/// | `POST /passkeys/register` `{"credential","name"?}` | bearer, recent | 201 `{"id","name"}` |
+/// | `GET /passkeys` | bearer | 200 `{"passkeys": [{"id","name","created_at","last_used_at"}]}` |
+/// | `DELETE /passkeys/{id}` | bearer, recent | 204 |
+/// | `POST /passkeys/login/options` | — | 200 `{"ceremony","publicKey"}` |
+/// | `POST /passkeys/login` `{"ceremony","credential"}` | — | 200 token response + refresh cookie |
 /// | `GET /{provider}/login` (feature `oidc`) | — | 302 to the provider, login cookie set |
 /// | `GET /{provider}/callback?code&state` (feature `oidc`) | login cookie | 200 token response + refresh cookie |
 ///
@@ -160,6 +169,18 @@ impl AuthRoutes {
             .route("/logout-all", post(session::logout_all))
             .route("/api-keys", post(api_keys::create))
             .route("/api-keys/{id}", delete(api_keys::revoke));
+        #[cfg(feature = "passkeys")]
+        let router = router
+            .route(
+                "/passkeys/register/options",
+                post(passkeys::registration_options),
+            )
+            .route("/passkeys/register", post(passkeys::register))
+            .route("/passkeys", axum::routing::get(passkeys::list))
+            .route("/passkeys/{id}", delete(passkeys::delete))
+            .route("/passkeys/login/options", post(passkeys::sign_in_options))
+            .route("/passkeys/login", post(passkeys::sign_in))
+            .route("/mfa/passkey/options", post(passkeys::second_step_options));
         #[cfg(feature = "oidc")]
         let router = self.oidc.into_iter().fold(router, |router, login| {
             use axum::extract::{Query, State};

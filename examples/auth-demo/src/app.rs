@@ -67,6 +67,8 @@ enum KeyOrigin {
 pub struct App {
     router: Router,
     key_origin: KeyOrigin,
+    /// Why passkeys are off, when they are.
+    passkeys_off: Option<auth_core::passkey::PasskeyError>,
     state: DemoState,
     /// `memory`, `redis` or `postgres`.
     store_kind: &'static str,
@@ -102,8 +104,19 @@ impl App {
             .registrations_per(config.registrations_per_hour, Duration::from_secs(3600))
             .refresh_reuse_interval(config.refresh_reuse_interval)
             .recent_auth_max_age(config.step_up_max_age);
-        let auth = store
-            .authenticator(issuer)
+        // The relying party is the app's own origin; an IP-address host
+        // cannot be one, and then the passkey routes answer 404.
+        let (relying_party, passkeys_off) =
+            match auth_core::passkey::RelyingParty::for_origin(&config.origin) {
+                Ok(rp) => (Some(rp), None),
+                Err(error) => (None, Some(error)),
+            };
+        let builder = store.authenticator(issuer);
+        let builder = match relying_party {
+            Some(rp) => builder.passkeys(rp),
+            None => builder,
+        };
+        let auth = builder
             .attached(&attached)
             .config(flows)
             .server_secret(secret)
@@ -147,6 +160,7 @@ impl App {
         Ok(App {
             router,
             key_origin,
+            passkeys_off,
             state,
             store_kind,
         })
@@ -184,6 +198,14 @@ impl App {
             tracing::info!(
                 "also accepting HS256 tokens signed with AUTH_DEMO_TRUSTED_HS256_SECRET on /api/*, \
                  for who the caller is only"
+            );
+        }
+        if let Some(reason) = &self.passkeys_off {
+            tracing::info!(
+                origin = %config.origin,
+                %reason,
+                "passkeys are off: the passkey routes answer 404 (use http://localhost:PORT, \
+                 not an IP address, in AUTH_DEMO_ISSUER)"
             );
         }
         if let Some(max_age) = config.max_staleness {

@@ -54,6 +54,29 @@ pub async fn one_time_expired_mark_is_usable_again<S: Store>(store: Arc<S>) {
     );
 }
 
+/// `is_used` tells whether a mark holds, without making one.
+pub async fn one_time_is_used_looks_without_marking<S: Store>(store: Arc<S>) {
+    let key = unique("once-looked-at");
+    assert!(
+        !store.is_used(&key, now()).await.must("is_used"),
+        "an unused key must not be used"
+    );
+    assert!(
+        store.use_once(&key, now() + 60).await.must("use_once"),
+        "looking at a key must not mark it"
+    );
+    assert!(
+        store.is_used(&key, now()).await.must("is_used"),
+        "a holding mark must be seen"
+    );
+    let expired = unique("once-looked-at");
+    assert!(store.use_once(&expired, now() - 5).await.must("use_once"));
+    assert!(
+        !store.is_used(&expired, now()).await.must("is_used"),
+        "an expired mark must not be seen"
+    );
+}
+
 /// A kept code is taken once by the right value; a wrong guess leaves it;
 /// a newer code replaces it; it is usable while `now < expires_at`.
 pub async fn codes_are_consumed_once<S: Store>(store: Arc<S>) {

@@ -30,6 +30,7 @@
 
 mod api_keys;
 mod ephemeral;
+mod passkeys;
 mod races;
 mod sessions;
 mod users;
@@ -48,10 +49,15 @@ pub use api_keys::{
 };
 pub use ephemeral::{
     codes_are_consumed_once, codes_consumed_concurrently_once,
-    one_time_expired_mark_is_usable_again, one_time_used_concurrently_once,
-    revocations_are_listed_until_they_expire, throttle_clear_forgets,
-    throttle_counts_concurrent_failures, throttle_counts_in_a_fixed_window,
+    one_time_expired_mark_is_usable_again, one_time_is_used_looks_without_marking,
+    one_time_used_concurrently_once, revocations_are_listed_until_they_expire,
+    throttle_clear_forgets, throttle_counts_concurrent_failures, throttle_counts_in_a_fixed_window,
     throttle_reservations_hold_under_concurrency, throttle_reserves_up_to_the_limit,
+};
+pub use passkeys::{
+    ceremonies_are_taken_once, passkey_counter_races_record_once,
+    passkey_counters_only_move_forward, passkeys_are_limited_per_user,
+    passkeys_are_shared_across_instances, passkeys_create_list_delete,
 };
 pub use races::{rotation_concurrent_across_instances, rotation_concurrent_one_token};
 pub use sessions::{
@@ -105,6 +111,7 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     check!(rotation_concurrent_one_token);
     check!(one_time_used_concurrently_once);
     check!(one_time_expired_mark_is_usable_again);
+    check!(one_time_is_used_looks_without_marking);
     check!(codes_are_consumed_once);
     check!(codes_consumed_concurrently_once);
     check!(throttle_counts_in_a_fixed_window);
@@ -116,8 +123,15 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     check!(api_keys_create_look_up_revoke);
     check!(api_keys_are_listed);
     check!(api_keys_are_limited_per_user);
+    check!(passkeys_create_list_delete);
+    check!(passkey_counters_only_move_forward);
+    check!(passkey_counter_races_record_once);
+    check!(passkeys_are_limited_per_user);
+    check!(ceremonies_are_taken_once);
     eprintln!("store conformance: rotation_concurrent_across_instances");
     rotation_concurrent_across_instances(factory).await;
+    eprintln!("store conformance: passkeys_are_shared_across_instances");
+    passkeys_are_shared_across_instances(factory).await;
 }
 
 /// How many tasks race in the concurrency checks.

@@ -11,6 +11,7 @@
 mod api_keys;
 mod expiry;
 mod one_time;
+mod passkeys;
 mod revocations;
 mod sessions;
 mod throttle;
@@ -23,14 +24,15 @@ use async_trait::async_trait;
 
 use super::{
     ApiKey, ApiKeyStore, ApiKeyView, Attempt, Failures, NewUser, NextRefresh, OneTimeStore,
-    PresentedRefresh, Revocation, RevocationStore, Rotation, SecretHash, Session, SessionStore,
-    ThrottleStore, TotpState, User, UserStore,
+    Passkey, PasskeyStore, PasskeyUse, PresentedRefresh, Revocation, RevocationStore, Rotation,
+    SecretHash, Session, SessionStore, ThrottleStore, TotpState, User, UserStore,
 };
 use crate::store::StoreError;
 use crate::time::now as clock;
 
 use api_keys::ApiKeys;
 use one_time::OneTime;
+use passkeys::Passkeys;
 use revocations::Revocations;
 use sessions::Sessions;
 use throttle::Throttle;
@@ -70,6 +72,7 @@ struct Inner {
     revocations: Mutex<Revocations>,
     throttle: Mutex<Throttle>,
     one_time: Mutex<OneTime>,
+    passkeys: Mutex<Passkeys>,
     /// Read on every request carrying an API key, hence a read-write lock.
     api_keys: RwLock<ApiKeys>,
 }
@@ -88,23 +91,26 @@ impl MemoryStore {
 
     /// Drops every record whose expiry is before `now`: retired and expired
     /// refresh hashes, expired sessions, revocations, throttling windows and
-    /// single-use marks and codes. Writes do this lazily; this does it all at once.
+    /// single-use marks and codes, passkey ceremonies. Writes do this lazily;
+    /// this does it all at once.
     pub fn purge_expired(&self, now: i64) {
         lock(&self.inner.sessions).sweep(now);
         lock(&self.inner.revocations).sweep(now);
         lock(&self.inner.throttle).sweep(now);
         lock(&self.inner.one_time).sweep(now);
+        lock(&self.inner.passkeys).sweep(now);
     }
 
     /// How many records are held (users, sessions, refresh hashes,
-    /// revocations, throttling windows, single-use marks and codes, API keys), for
-    /// metrics and tests.
+    /// revocations, throttling windows, single-use marks and codes, API keys,
+    /// passkeys and their ceremonies), for metrics and tests.
     pub fn len(&self) -> usize {
         lock(&self.inner.users).len()
             + lock(&self.inner.sessions).len()
             + lock(&self.inner.revocations).len()
             + lock(&self.inner.throttle).len()
             + lock(&self.inner.one_time).len()
+            + lock(&self.inner.passkeys).len()
             + self.api_keys_read().len()
     }
 
@@ -134,6 +140,7 @@ impl MemoryStore {
             + lock(&self.inner.revocations).queued()
             + lock(&self.inner.throttle).queued()
             + lock(&self.inner.one_time).queued()
+            + lock(&self.inner.passkeys).queued()
     }
 }
 
@@ -286,6 +293,10 @@ impl OneTimeStore for MemoryStore {
         Ok(one_time.use_once(key, expires_at, at))
     }
 
+    async fn is_used(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        Ok(lock(&self.inner.one_time).is_used(key, now))
+    }
+
     async fn put_code(
         &self,
         key: &str,
@@ -324,6 +335,55 @@ impl ApiKeyStore for MemoryStore {
 
     async fn all_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         Ok(self.api_keys_read().all())
+    }
+}
+
+#[async_trait]
+impl PasskeyStore for MemoryStore {
+    async fn create_passkey(
+        &self,
+        passkey: &Passkey,
+        max_per_user: usize,
+    ) -> Result<(), StoreError> {
+        lock(&self.inner.passkeys).create(passkey, max_per_user)
+    }
+
+    async fn passkey(&self, id: &str) -> Result<Option<Passkey>, StoreError> {
+        Ok(lock(&self.inner.passkeys).get(id))
+    }
+
+    async fn user_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>, StoreError> {
+        Ok(lock(&self.inner.passkeys).of_user(user_id))
+    }
+
+    async fn record_passkey_use(
+        &self,
+        id: &str,
+        counter: u32,
+        credential: &str,
+        now: i64,
+    ) -> Result<PasskeyUse, StoreError> {
+        Ok(lock(&self.inner.passkeys).record_use(id, counter, credential, now))
+    }
+
+    async fn delete_passkey(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(lock(&self.inner.passkeys).delete(user_id, id))
+    }
+
+    async fn put_ceremony(
+        &self,
+        key: &str,
+        state: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let mut passkeys = lock(&self.inner.passkeys);
+        passkeys.sweep(clock());
+        passkeys.put_ceremony(key, state, expires_at);
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, key: &str, now: i64) -> Result<Option<String>, StoreError> {
+        Ok(lock(&self.inner.passkeys).take_ceremony(key, now))
     }
 }
 
@@ -411,10 +471,14 @@ mod tests {
                 .put_code(&format!("c{i}"), &first, at + 10)
                 .await
                 .unwrap();
+            store
+                .put_ceremony(&format!("w{i}"), "state", at + 10)
+                .await
+                .unwrap();
         }
         // A cleared window leaves its queue entry behind until it falls due.
         store.clear_failures("k0").await.unwrap();
-        assert_eq!(store.queued(), 1000 * 5, "one per record, rotated or not");
+        assert_eq!(store.queued(), 1000 * 6, "one per record, rotated or not");
         store.purge_expired(at + 15);
         assert_eq!(store.len(), 1000, "the sessions, rotated to live on, stay");
         assert_eq!(

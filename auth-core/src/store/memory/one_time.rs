@@ -32,6 +32,11 @@ impl OneTime {
         true
     }
 
+    /// Whether `key` is marked at `now`.
+    pub(super) fn is_used(&self, key: &str, now: i64) -> bool {
+        self.marks.get(key).is_some_and(|&until| now <= until)
+    }
+
     /// Keeps `code` under `key` until `expires_at`, replacing an older code.
     pub(super) fn put_code(&mut self, key: &str, code: &SecretHash, expires_at: i64) {
         self.codes.insert(key.to_owned(), (*code, expires_at));

@@ -18,7 +18,7 @@ const BATCH: i64 = 1000;
 /// Rows locked by a running operation are skipped (`SKIP LOCKED`): the purge
 /// never waits on a request, and gets them next time. A session row holds its
 /// refresh-token family too, and expires with its newest token.
-const PURGES: [&str; 5] = [
+const PURGES: [&str; 6] = [
     "DELETE FROM auth_sessions WHERE ctid IN (SELECT ctid FROM auth_sessions \
      WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
     "DELETE FROM auth_revocations WHERE ctid IN (SELECT ctid FROM auth_revocations \
@@ -29,12 +29,15 @@ const PURGES: [&str; 5] = [
      WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
     "DELETE FROM auth_codes WHERE ctid IN (SELECT ctid FROM auth_codes \
      WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    "DELETE FROM auth_ceremonies WHERE ctid IN (SELECT ctid FROM auth_ceremonies \
+     WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
 ];
 
 impl PostgresStore {
     /// Deletes every row whose expiry is before `now`: sessions (with their
     /// refresh-token families) past their newest token, revocations,
-    /// throttling windows, single-use marks and codes. Returns how many rows
+    /// throttling windows, single-use marks and codes, passkey ceremonies.
+    /// Returns how many rows
     /// were deleted.
     ///
     /// Works in batches of a thousand rows, each its own short statement, so

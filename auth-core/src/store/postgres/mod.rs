@@ -19,6 +19,7 @@ mod cleanup;
 mod errors;
 mod events;
 mod one_time;
+mod passkeys;
 mod revocations;
 mod sessions;
 mod sync;

@@ -32,6 +32,21 @@ impl OneTimeStore for PostgresStore {
         .await
     }
 
+    async fn is_used(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        bounded(async {
+            let marked: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM auth_one_time WHERE key = $1 AND expires_at >= $2)",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+            Ok(marked)
+        })
+        .await
+    }
+
     async fn put_code(
         &self,
         key: &str,

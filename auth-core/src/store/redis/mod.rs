@@ -6,6 +6,7 @@ mod api_keys;
 mod decode;
 mod events;
 mod one_time;
+mod passkeys;
 mod revocations;
 mod sessions;
 mod sync;
@@ -278,6 +279,10 @@ struct Scripts {
     create_api_key: Script,
     revoke_api_key: Script,
     all_api_keys: Script,
+    create_passkey: Script,
+    user_passkeys: Script,
+    record_passkey_use: Script,
+    delete_passkey: Script,
 }
 
 impl Scripts {
@@ -305,6 +310,10 @@ impl Scripts {
             create_api_key: script!("create_api_key"),
             revoke_api_key: script!("revoke_api_key"),
             all_api_keys: script!("all_api_keys"),
+            create_passkey: script!("create_passkey"),
+            user_passkeys: script!("user_passkeys"),
+            record_passkey_use: script!("record_passkey_use"),
+            delete_passkey: script!("delete_passkey"),
         }
     }
 }

@@ -35,6 +35,20 @@ impl OneTimeStore for RedisStore {
         }
     }
 
+    /// One `EXISTS`: a mark lives in Redis exactly as long as it holds (its
+    /// key expires the second after `expires_at`), so `now` adds nothing.
+    async fn is_used(&self, key: &str, _now: i64) -> Result<bool, StoreError> {
+        let mut connection = self.connection();
+        let exists: i64 = self
+            .run(
+                redis::cmd("EXISTS")
+                    .arg(self.key("once", key))
+                    .query_async(&mut connection),
+            )
+            .await?;
+        Ok(exists == 1)
+    }
+
     /// One `SET EXAT`, replacing any code kept under `key`.
     async fn put_code(
         &self,

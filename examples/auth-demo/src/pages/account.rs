@@ -24,7 +24,8 @@ pub(crate) struct CodeForm {
     code: String,
 }
 
-/// `GET /account`: who is signed in, and the two-step sign-in setting.
+/// `GET /account`: who is signed in, the two-step sign-in setting, the
+/// passkeys.
 pub(crate) async fn show(State(state): State<DemoState>, user: Option<AuthUser>) -> Response {
     let Some(user) = user else {
         return see_other("/login");
@@ -51,6 +52,11 @@ pub(crate) async fn show(State(state): State<DemoState>, user: Option<AuthUser>)
                 .join(", ")
         }
     };
+    let passkeys = match state.auth.passkeys(user.subject()).await {
+        Ok(passkeys) => passkeys,
+        Err(error) => return failure(&user, error),
+    };
+    let passkeys = super::passkeys::account_section(state.auth.passkeys_enabled(), &passkeys);
     let totp = if totp_on {
         "<p>On: signing in asks for a code from your authenticator app.</p>".to_owned()
     } else {
@@ -66,7 +72,7 @@ pub(crate) async fn show(State(state): State<DemoState>, user: Option<AuthUser>)
              <dt>User id</dt><dd><code>{sub}</code></dd>\
              <dt>Signed in with</dt><dd>{amr}</dd>\
              <dt>Roles</dt><dd>{roles}</dd></dl>\
-             <h2>Two-step sign-in</h2>{totp}{SIGN_OUT}",
+             <h2>Two-step sign-in</h2>{totp}{passkeys}{SIGN_OUT}",
             username = Escaped(username),
             sub = Escaped(user.subject()),
             amr = join(user.amr()),
@@ -222,7 +228,7 @@ pub(crate) async fn logout(
 /// The answer to an account change whose session is older than
 /// `AUTH_DEMO_STEP_UP_MAX_AGE` (401, as the JSON routes answer): a link to
 /// sign in again, which makes the session recent.
-fn needs_recent_login(state: &DemoState, user: &AuthUser) -> Option<Response> {
+pub(super) fn needs_recent_login(state: &DemoState, user: &AuthUser) -> Option<Response> {
     let max_age = state.step_up_max_age.as_secs();
     let error = user.meets(&Requirement::RecentAuth(max_age)).err()?;
     let page = layout(
@@ -239,7 +245,7 @@ fn needs_recent_login(state: &DemoState, user: &AuthUser) -> Option<Response> {
 }
 
 /// A flow error on a signed-in page.
-fn failure(user: &AuthUser, error: FlowError) -> Response {
+pub(super) fn failure(user: &AuthUser, error: FlowError) -> Response {
     tracing::warn!(user_id = %user.subject(), outcome = %error, "account page failed");
     let page = layout(
         "Your account",

@@ -23,7 +23,7 @@ use crate::html::Escaped;
 /// The `__Host-mfa` cookie that carries the `mfa_token` from `/login` to
 /// `/mfa`: the session cookies' attributes and parser (a [`CookieConfig`]
 /// whose one slot is used), living only as long as the token.
-struct MfaCookie(CookieConfig);
+pub(super) struct MfaCookie(CookieConfig);
 
 impl MfaCookie {
     fn new(max_age: u64) -> Self {
@@ -34,7 +34,7 @@ impl MfaCookie {
         )
     }
 
-    fn read(headers: &HeaderMap) -> Option<&str> {
+    pub(super) fn read(headers: &HeaderMap) -> Option<&str> {
         MfaCookie::new(0).0.access_from(headers)
     }
 
@@ -44,7 +44,7 @@ impl MfaCookie {
             .set_access(&challenge.mfa_token)
     }
 
-    fn clear() -> HeaderValue {
+    pub(super) fn clear() -> HeaderValue {
         MfaCookie::new(0).0.clear_access()
     }
 }
@@ -61,8 +61,8 @@ pub(crate) struct CodeForm {
 }
 
 /// `GET /login`.
-pub(crate) async fn form() -> Html<String> {
-    login_page("", None)
+pub(crate) async fn form(State(state): State<DemoState>) -> Html<String> {
+    login_page(&state, "", None)
 }
 
 /// `POST /login`: the password step. Success without a second factor sets
@@ -75,7 +75,11 @@ pub(crate) async fn submit(
     let form = match form {
         Ok(Form(form)) => form,
         Err(rejection) => {
-            let page = login_page("", Some("Please fill in both username and password."));
+            let page = login_page(
+                &state,
+                "",
+                Some("Please fill in both username and password."),
+            );
             return (rejection.status(), page).into_response();
         }
     };
@@ -91,27 +95,39 @@ pub(crate) async fn submit(
             tracing::info!(client = ?ip, outcome = "invalid_credentials", "page login refused");
             error_page(
                 FlowError::InvalidCredentials,
-                login_page(&form.username, Some("Wrong username or password.")),
+                login_page(&state, &form.username, Some("Wrong username or password.")),
             )
         }
         Err(error) => {
             tracing::info!(client = ?ip, outcome = %error, "page login failed");
-            let page = login_page(&form.username, Some(&explain(&error)));
+            let page = login_page(&state, &form.username, Some(&explain(&error)));
             error_page(error, page)
         }
     }
 }
 
-/// `GET /mfa`: the code form. Without a pending password step it says so
-/// (sending the form then leads back to `/login`).
-pub(crate) async fn mfa_form(headers: HeaderMap) -> Html<String> {
-    match MfaCookie::read(&headers) {
-        Some(_) => mfa_page(None),
-        None => mfa_page(Some(
-            "Sign in with your password first; this page then asks for your code.",
-        )),
+/// `GET /mfa`: the second steps open to the account (a code, a passkey).
+/// Without a pending password step it says so (sending the form then leads
+/// back to `/login`).
+pub(crate) async fn mfa_form(State(state): State<DemoState>, headers: HeaderMap) -> Html<String> {
+    let Some(mfa_token) = MfaCookie::read(&headers) else {
+        return mfa_page(
+            ALL_STEPS,
+            Some("Sign in with your password first; this page then asks for your code."),
+        );
+    };
+    match state.auth.mfa_methods(mfa_token).await {
+        Ok(methods) => mfa_page(&methods, None),
+        Err(FlowError::InvalidCode) => mfa_page(
+            ALL_STEPS,
+            Some("This sign-in has expired; please start again."),
+        ),
+        Err(error) => mfa_page(ALL_STEPS, Some(&explain(&error))),
     }
 }
+
+/// What `/mfa` offers when it cannot tell what the account has.
+const ALL_STEPS: &[&str] = &["totp", "recovery_code"];
 
 /// `POST /mfa`: the second step, with a TOTP or recovery code.
 pub(crate) async fn mfa_submit(
@@ -126,7 +142,8 @@ pub(crate) async fn mfa_submit(
     let form = match form {
         Ok(Form(form)) => form,
         Err(rejection) => {
-            return (rejection.status(), mfa_page(Some("Please enter a code."))).into_response();
+            let page = mfa_page(ALL_STEPS, Some("Please enter a code."));
+            return (rejection.status(), page).into_response();
         }
     };
     let ip = client.ip();
@@ -146,15 +163,18 @@ pub(crate) async fn mfa_submit(
             tracing::info!(client = ?ip, outcome = "invalid_code", "page second step refused");
             error_page(
                 FlowError::InvalidCode,
-                mfa_page(Some(
-                    "That code did not work. Codes change every 30 seconds and work once; \
-                     if this keeps failing, sign in again.",
-                )),
+                mfa_page(
+                    ALL_STEPS,
+                    Some(
+                        "That code did not work. Codes change every 30 seconds and work once; \
+                         if this keeps failing, sign in again.",
+                    ),
+                ),
             )
         }
         Err(error) => {
             tracing::info!(client = ?ip, outcome = %error, "page second step failed");
-            let page = mfa_page(Some(&explain(&error)));
+            let page = mfa_page(ALL_STEPS, Some(&explain(&error)));
             error_page(error, page)
         }
     }
@@ -195,7 +215,18 @@ pub(super) fn message_html(message: Option<&str>) -> String {
     })
 }
 
-fn login_page(username: &str, message: Option<&str>) -> Html<String> {
+fn login_page(state: &DemoState, username: &str, message: Option<&str>) -> Html<String> {
+    let passkey = if state.auth.passkeys_enabled() {
+        format!(
+            "<h2>Or without a password</h2>\
+             <button type=\"button\" data-passkey=\"sign-in\">Sign in with a passkey</button>\
+             {status}{script}",
+            status = super::passkeys::STATUS,
+            script = super::passkeys::SCRIPT_TAG,
+        )
+    } else {
+        String::new()
+    };
     layout(
         "Sign in",
         &format!(
@@ -204,7 +235,7 @@ fn login_page(username: &str, message: Option<&str>) -> Html<String> {
              value=\"{username}\" autofocus></label>\
              <label>Password <input name=\"password\" type=\"password\" \
              autocomplete=\"current-password\" required></label>\
-             <button type=\"submit\">Sign in</button></form>\
+             <button type=\"submit\">Sign in</button></form>{passkey}\
              <p class=\"note\">No account yet? <a href=\"/register\">Create one</a>.</p>",
             message = message_html(message),
             username = Escaped(username),
@@ -212,17 +243,33 @@ fn login_page(username: &str, message: Option<&str>) -> Html<String> {
     )
 }
 
-fn mfa_page(message: Option<&str>) -> Html<String> {
+/// The second-step page for the steps in `methods`.
+fn mfa_page(methods: &[&str], message: Option<&str>) -> Html<String> {
+    let passkey = if methods.contains(&"passkey") {
+        format!(
+            "<p>Use the passkey of this account:</p>\
+             <button type=\"button\" data-passkey=\"second-step\">Use a passkey</button>\
+             {status}{script}",
+            status = super::passkeys::STATUS,
+            script = super::passkeys::SCRIPT_TAG,
+        )
+    } else {
+        String::new()
+    };
+    let code = if methods.contains(&"totp") {
+        "<p>Enter the 6-digit code from your authenticator app, \
+         or one of your recovery codes.</p>\
+         <form method=\"post\" action=\"/mfa\">\
+         <label>Code <input name=\"code\" autocomplete=\"one-time-code\" required autofocus \
+         maxlength=\"64\"></label>\
+         <button type=\"submit\">Continue</button></form>"
+    } else {
+        ""
+    };
     layout(
         "Two-step sign-in",
         &format!(
-            "{message}<p>Enter the 6-digit code from your authenticator app, \
-             or one of your recovery codes.</p>\
-             <form method=\"post\" action=\"/mfa\">\
-             <label>Code <input name=\"code\" autocomplete=\"one-time-code\" required autofocus \
-             maxlength=\"64\"></label>\
-             <button type=\"submit\">Continue</button></form>\
-             <p class=\"note\"><a href=\"/login\">Start again</a></p>",
+            "{message}{passkey}{code}<p class=\"note\"><a href=\"/login\">Start again</a></p>",
             message = message_html(message),
         ),
     )

@@ -1,5 +1,6 @@
 //! The server-rendered site for people (cookie mode): `/`, `/register`,
-//! `/login`, `/mfa`, `/account`, `/logout`.
+//! `/login`, `/mfa`, `/account`, `/logout`, and the passkey buttons' script
+//! and routes (see [`passkeys`]).
 //!
 //! The session lives in the `__Host-access` and `__Host-refresh` cookies of
 //! [`CookieConfig`](auth_middleware::CookieConfig). The pages that need a
@@ -12,6 +13,7 @@
 
 mod account;
 mod login;
+mod passkeys;
 mod register;
 
 use auth_core::FlowError;
@@ -37,6 +39,12 @@ pub(crate) fn router(state: &DemoState) -> Router<DemoState> {
         .route("/account", get(account::show))
         .route("/account/totp", post(account::enroll))
         .route("/account/totp/confirm", post(account::confirm))
+        .route(
+            "/account/passkeys/options",
+            post(passkeys::registration_options),
+        )
+        .route("/account/passkeys", post(passkeys::register))
+        .route("/account/passkeys/{id}/delete", post(passkeys::delete))
         .route("/logout", post(account::logout))
         .layer(
             AuthLayer::new(state.verifier.clone())
@@ -51,6 +59,11 @@ pub(crate) fn router(state: &DemoState) -> Router<DemoState> {
         .route("/register", get(register::form).post(register::submit))
         .route("/login", get(login::form).post(login::submit))
         .route("/mfa", get(login::mfa_form).post(login::mfa_submit))
+        .route("/passkeys.js", get(passkeys::script))
+        .route("/login/passkey/options", post(passkeys::sign_in_options))
+        .route("/login/passkey", post(passkeys::sign_in))
+        .route("/mfa/passkey/options", post(passkeys::second_step_options))
+        .route("/mfa/passkey", post(passkeys::second_step))
         .merge(protected)
         .layer(middleware::from_fn_with_state(
             std::sync::Arc::clone(&state.origin),
@@ -84,14 +97,16 @@ fn session_ended(
 }
 
 /// Headers every page gets: never cached (they show account data), never
-/// framed, no scripts at all, forms only to this site.
+/// framed, scripts and requests only from this site's own files (the passkey
+/// script; no inline script), forms only to this site.
 async fn page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = [
         (CACHE_CONTROL, "no-store"),
         (
             HeaderName::from_static("content-security-policy"),
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+            "default-src 'none'; script-src 'self'; connect-src 'self'; \
+             style-src 'unsafe-inline'; img-src data:; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         (HeaderName::from_static("x-content-type-options"), "nosniff"),
