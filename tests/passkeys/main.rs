@@ -1,6 +1,6 @@
 //! Passkeys over HTTP: auth-demo's JSON routes driven by a software
 //! authenticator (`authenticator.rs`), the contract's success path and every
-//! row of its failures, the throttle under concurrent sign-ins, and two
+//! row of its failures (an expired challenge in `expiry.rs`), the throttle under concurrent sign-ins, and two
 //! instances on one shared store.
 //!
 //! The demo runs with its own origin `http://localhost:PORT` (a WebAuthn
@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod authenticator;
+mod expiry;
 mod failures;
 mod instances;
 #[path = "../support/mod.rs"]

@@ -31,7 +31,7 @@ pub use json::{JsonBody, MAX_BODY_BYTES};
 /// | route | needs | success |
 /// |---|---|---|
 /// | `POST /register` `{"username","password"}` | — | 201 `{"user_id"}` |
-/// | `POST /login` `{"username","password"}` | — | 200 token response + refresh cookie, or `{"mfa_required": true, "mfa_token", "expires_in"}` |
+/// | `POST /login` `{"username","password"}` | — | 200 token response + refresh cookie, or `{"mfa_required": true, "mfa_token", "expires_in", "methods"}` |
 /// | `POST /mfa/verify` `{"mfa_token","code"}` or `{"mfa_token","credential"}` | — | 200 token response + refresh cookie |
 /// | `POST /mfa/passkey/options` `{"mfa_token"}` (feature `passkeys`) | — | 200 `{"publicKey"}`, the user's passkeys allowed |
 /// | `POST /mfa/totp/enroll` | bearer | 200 `{"secret","otpauth_uri","qr_svg"}` |

@@ -129,7 +129,7 @@ async fn home(axum::extract::State(state): axum::extract::State<DemoState>) -> H
         "auth-demo",
         &format!(
             "<p>The reference app of the auth toolkit: sign in with a password \
-             and an authenticator app, and see your account.</p>\
+             and an authenticator app, or with a passkey, and see your account.</p>\
              <ul><li><a href=\"/register\">Create an account</a></li>\
              <li><a href=\"/login\">Sign in</a></li>\
              <li><a href=\"/account\">Your account</a></li>\
