@@ -121,9 +121,23 @@ impl Browser {
         }
     }
 
-    /// The text of the element `css`.
+    /// The text of the element `css`. A page that navigates between finding
+    /// the element and reading it (a script's redirect) leaves a stale
+    /// element behind: it is found again on the new page.
     pub(crate) async fn text_of(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(error)
+                    if error.is_stale_element_reference()
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("reading `{css}`: {error}"),
+            }
+        }
     }
 
     /// The text of the whole page, as a person reads it.

@@ -185,7 +185,7 @@ async fn a_person_signs_up_turns_on_two_step_sign_in_adds_a_passkey_and_signs_in
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert!(refused.contains("incorrect"), "{refused}");
+    assert!(refused.contains("not accepted"), "{refused}");
     assert_eq!(browser.path().await, "/login");
 
     browser.open(&format!("{origin}/account")).await;

@@ -125,6 +125,9 @@ pub enum ApiErrorKind {
     /// A `credential` that is not a WebAuthn response in its JSON form (400
     /// `invalid_request`).
     MalformedCredential,
+    /// A passkey sign-in refused (401 `invalid_credentials`, as a refused
+    /// password, with words for a passkey).
+    PasskeyRefused,
 }
 
 impl ApiError {
@@ -324,6 +327,11 @@ impl ApiErrorKind {
                 StatusCode::CONFLICT,
                 "too_many_passkeys",
                 "the user holds the most passkeys allowed; delete one first",
+            ),
+            ApiErrorKind::PasskeyRefused => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "the passkey was not accepted",
             ),
             ApiErrorKind::MalformedCredential => (
                 StatusCode::BAD_REQUEST,

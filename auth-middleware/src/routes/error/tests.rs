@@ -221,6 +221,10 @@ fn no_flow_error_names_a_code_in_the_challenge_and_every_401_has_one() {
         ApiErrorKind::ExternalLogin,
         ApiErrorKind::ProviderDenied("access_denied"),
         ApiErrorKind::AccountConflict,
+        ApiErrorKind::InvalidPasskey,
+        ApiErrorKind::TooManyPasskeys,
+        ApiErrorKind::MalformedCredential,
+        ApiErrorKind::PasskeyRefused,
     ];
     for kind in kinds {
         let what = kind.to_string();

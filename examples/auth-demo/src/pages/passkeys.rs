@@ -121,7 +121,11 @@ pub(crate) async fn sign_in(
         .auth
         .sign_in_with_passkey(&body.ceremony, &response, &client)
         .await
-        .map_err(refused)?;
+        .map_err(|error| match error {
+            // Said in words for a passkey; the code stays `invalid_credentials`.
+            FlowError::InvalidCredentials => refused(ApiErrorKind::PasskeyRefused),
+            error => refused(error),
+        })?;
     tracing::info!(outcome = "signed_in", method = "passkey", "page login");
     Ok(signed_in(&state, &pair))
 }
