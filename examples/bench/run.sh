@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The cost of AuthLayer over HTTP, against the same route without it, in one
+# run: a release `bench-server` (one Tokio runtime) serves GET /hello, and wrk
+# (1 thread, 64 connections) calls it for SECS seconds, with the server on
+# core 0 and wrk on core 1 when there are two cores or more. Variants:
+#
+#   none            no layer (the baseline); the requests carry a token all the same
+#   hs256, eddsa    AuthLayer::bearer + the AuthUser extractor, with
+#     reused          one token on every request (what a client does for the
+#                     token's whole lifetime)
+#     rotating        100k distinct tokens going round (the cold path)
+#
+# For each: requests per second as a share of the baseline's, and the server
+# CPU time per request (utime + stime from /proc over the measured window)
+# minus the baseline's. Medians of RUNS runs, the variants interleaved in
+# each run. Not a test.
+#
+#   bash examples/bench/run.sh [runs=3] [secs=10]
+#
+# Needs wrk (Debian: apt-get install wrk) and taskset (util-linux).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs="${1:-3}"
+secs="${2:-10}"
+conns="${CONNS:-64}"
+tokens_per_set="${TOKENS:-100000}"
+here=examples/bench
+
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+cargo build --release -q -p auth-bench
+bin=target/release/bench-server
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for alg in hs256 eddsa; do
+  "$bin" tokens --auth "$alg" --keys "$work/keys-$alg" --count "$tokens_per_set" >"$work/$alg.rotating"
+  head -n 1 "$work/$alg.rotating" >"$work/$alg.reused"
+done
+
+if [ "$(nproc)" -ge 2 ]; then
+  server_cpu=(taskset -c 0)
+  client_cpu=(taskset -c 1)
+else
+  server_cpu=()
+  client_cpu=()
+fi
+ticks_per_sec="$(getconf CLK_TCK)"
+port=$((20000 + RANDOM % 20000))
+
+# measure AUTH TOKENS: prints "requests_per_sec cpu_us_per_request".
+measure() {
+  local auth="$1" tokens="$2" keys="$work/keys-$1"
+  [ "$auth" = none ] && keys="$work/keys-none"
+  "${server_cpu[@]}" "$bin" serve --auth "$auth" --keys "$keys" --addr "127.0.0.1:$port" \
+    >"$work/server.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do
+    grep -q listening "$work/server.log" 2>/dev/null && break
+    sleep 0.05
+  done
+  # A short warm-up (connections, caches), then the measured window.
+  "${client_cpu[@]}" wrk -t1 -c"$conns" -d2s -s "$here/tokens.lua" \
+    "http://127.0.0.1:$port" -- "$tokens" >/dev/null
+  local before after
+  before="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+  "${client_cpu[@]}" wrk -t1 -c"$conns" -d"${secs}s" -s "$here/tokens.lua" \
+    "http://127.0.0.1:$port" -- "$tokens" >"$work/wrk.out"
+  after="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  if grep -q "Non-2xx" "$work/wrk.out"; then
+    echo "$auth: some answers were not 200:" >&2
+    cat "$work/wrk.out" >&2
+    exit 1
+  fi
+  local requests rps
+  requests="$(awk '/requests in/ {print $1}' "$work/wrk.out")"
+  rps="$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")"
+  awk -v r="$rps" -v n="$requests" -v t="$((after - before))" -v hz="$ticks_per_sec" \
+    'BEGIN { printf "%s %.3f\n", r, t / hz / n * 1e6 }'
+}
+
+variants=(none:none hs256:reused hs256:rotating eddsa:reused eddsa:rotating)
+for run in $(seq "$runs"); do
+  for variant in "${variants[@]}"; do
+    auth="${variant%%:*}"
+    set_kind="${variant##*:}"
+    if [ "$auth" = none ]; then
+      tokens="$work/hs256.reused"
+    else
+      tokens="$work/$auth.$set_kind"
+    fi
+    echo "$run $variant $(measure "$auth" "$tokens")" | tee -a "$work/results"
+  done
+done
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+runs = sorted({r[0] for r in rows})
+def per_run(variant, col):
+    return {r[0]: float(r[col]) for r in rows if r[1] == variant}
+base_rps, base_cpu = per_run("none:none", 2), per_run("none:none", 3)
+print(f"\n{'variant':<16} {'req/s (median)':>15} {'share of none':>14} {'added CPU µs/req':>17}")
+for variant in ["none:none", "hs256:reused", "hs256:rotating", "eddsa:reused", "eddsa:rotating"]:
+    rps, cpu = per_run(variant, 2), per_run(variant, 3)
+    share = statistics.median(rps[r] / base_rps[r] for r in runs)
+    added = statistics.median(cpu[r] - base_cpu[r] for r in runs)
+    print(f"{variant:<16} {statistics.median(rps.values()):>15.0f} {share:>14.2f} {added:>17.2f}")
+PY
