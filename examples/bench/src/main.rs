@@ -64,7 +64,10 @@ async fn serve(auth: &str, keys: &str, addr: &str) -> Result<(), Box<dyn std::er
             .layer(AuthLayer::bearer(verifier))
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("bench-server ({auth}) listening on http://{}", listener.local_addr()?);
+    println!(
+        "bench-server ({auth}) listening on http://{}",
+        listener.local_addr()?
+    );
     axum::serve(listener, app).await?;
     Ok(())
 }
