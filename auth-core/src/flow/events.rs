@@ -10,15 +10,17 @@
 //! | event | level | fields |
 //! |---|---|---|
 //! | `user.registered` | info | `user` |
-//! | `login.succeeded` | info | `user`, `method` (`pwd`, `mfa`, `fed`, …) |
+//! | `login.succeeded` | info | `user`, `method` (`pwd`, `mfa`, `hwk` for a passkey sign-in, `fed`, …) |
 //! | `login.failed` | info | `reason` (the account is not named: an unknown name may be a mistyped password) |
-//! | `login.throttled` | warn | `step` (`login`, `mfa`, `register`) |
+//! | `login.throttled` | warn | `step` (`login`, `mfa`, `register`, `passkey`, `passkey_challenge`) |
 //! | `mfa.failed` | info | `user`, `reason` |
 //! | `refresh.reused` | warn | `user`, `sid` |
 //! | `logout` | info | `user`, `sid` |
 //! | `logout_all` | info | `user` |
 //! | `api_key.created` / `api_key.deleted` | info | `user`, `key_id` |
 //! | `totp.enrolled` | info | `user` |
+//! | `passkey.registered` / `passkey.deleted` | info | `user`, `passkey` (its credential id) |
+//! | `passkey.clone_suspected` | warn | `user`, `passkey`: a signature counter that did not increase |
 
 /// The target every security event is emitted under.
 pub const TARGET: &str = "auth::security";
