@@ -64,6 +64,10 @@ pub enum FlowError {
         /// The limit.
         max: usize,
     },
+    /// A passkey sign-in whose assertion did not verify (answered as a
+    /// refused password is: HTTP 401 `invalid_credentials`).
+    #[error("the passkey was not accepted")]
+    PasskeyRefused,
     /// No relying party is configured: passkeys are not offered.
     #[error("passkeys are not enabled")]
     PasskeysDisabled,

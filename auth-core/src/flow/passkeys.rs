@@ -180,7 +180,7 @@ impl Authenticator {
     /// user-verified passkey is two factors: no second step follows.
     ///
     /// Throttled like the password step, per client address. Errors:
-    /// [`FlowError::InvalidCredentials`] for everything the assertion can get
+    /// [`FlowError::PasskeyRefused`] for everything the assertion can get
     /// wrong (unknown or deleted credential, a bad signature, another origin
     /// or RP id, no user verification, a spent or expired ceremony, a
     /// signature counter that did not increase — also logged as
@@ -207,7 +207,7 @@ impl Authenticator {
             Ok(Some(user)) => user,
             Ok(None) => {
                 security_event!(info, "login.failed", client, reason = "invalid_passkey");
-                return Err(FlowError::InvalidCredentials);
+                return Err(FlowError::PasskeyRefused);
             }
             Err(error) => {
                 reservation.give_back(self).await;

@@ -369,6 +369,7 @@ impl From<&FlowError> for ApiErrorKind {
             FlowError::MfaAlreadyEnrolled => ApiErrorKind::MfaAlreadyEnrolled,
             FlowError::NotFound => ApiErrorKind::NotFound,
             FlowError::InvalidPasskey => ApiErrorKind::InvalidPasskey,
+            FlowError::PasskeyRefused => ApiErrorKind::PasskeyRefused,
             FlowError::TooManyPasskeys { .. } => ApiErrorKind::TooManyPasskeys,
             // Passkeys not offered: the routes do not exist.
             FlowError::PasskeysDisabled => ApiErrorKind::NotFound,

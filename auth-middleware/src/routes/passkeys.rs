@@ -164,17 +164,8 @@ pub(super) async fn sign_in(
         .authenticator
         .sign_in_with_passkey(&body.ceremony, &response, client)
         .await
-        .map_err(|error| routes.error(passkey_refusal(error)))?;
+        .map_err(|error| routes.error(error))?;
     Ok(tokens(&routes, &pair))
-}
-
-/// A refused passkey sign-in says so in its description; every other error
-/// is answered as the flows answer it.
-fn passkey_refusal(error: auth_core::FlowError) -> ApiError {
-    match error {
-        auth_core::FlowError::InvalidCredentials => ApiErrorKind::PasskeyRefused.into(),
-        error => error.into(),
-    }
 }
 
 /// The `mfa_token` of the password step. No `Debug`: it is a secret.

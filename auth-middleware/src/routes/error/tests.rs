@@ -106,6 +106,13 @@ fn the_contract_table() {
             None,
         ),
         (
+            FlowError::PasskeyRefused,
+            401,
+            "invalid_credentials",
+            challenge.clone(),
+            None,
+        ),
+        (
             FlowError::from(StoreError::PasskeyTaken),
             422,
             "invalid_passkey",

@@ -121,11 +121,7 @@ pub(crate) async fn sign_in(
         .auth
         .sign_in_with_passkey(&body.ceremony, &response, &client)
         .await
-        .map_err(|error| match error {
-            // Said in words for a passkey; the code stays `invalid_credentials`.
-            FlowError::InvalidCredentials => refused(ApiErrorKind::PasskeyRefused),
-            error => refused(error),
-        })?;
+        .map_err(refused)?;
     tracing::info!(outcome = "signed_in", method = "passkey", "page login");
     Ok(signed_in(&state, &pair))
 }
