@@ -8,7 +8,7 @@ use redis::AsyncCommands as _;
 use serde_json::Value;
 
 use super::authenticator::{ClientData, Credential, USER_PRESENT, USER_VERIFIED};
-use super::support::{free_port, service_url, unique};
+use super::support::{free_port, own_loopback_address, service_url, unique};
 use super::{PASSWORD, refused, registration_options, send_registration, send_sign_in};
 use super::{add_passkey, sign_in_options};
 
@@ -45,12 +45,15 @@ async fn an_expired_challenge_is_refused() {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let origin = format!("http://localhost:{port}");
-    let demo = super::support::Demo::start(&[
+    let mut demo = super::support::Demo::start(&[
         ("AUTH_DEMO_ADDR", addr.as_str()),
         ("AUTH_DEMO_ISSUER", origin.as_str()),
         ("AUTH_DEMO_STORE", url.as_str()),
     ])
     .await;
+    // The store is shared with other tests and earlier runs: per-address
+    // limits must not meet theirs.
+    demo.http = demo.client_from(own_loopback_address());
     let name = unique("pk-expiry");
     let user_id = demo.register(&name, PASSWORD).await;
     let session = demo.login(&name, PASSWORD).await;

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use super::authenticator::{ClientData, Credential, USER_PRESENT, USER_VERIFIED, b64, unb64};
 use super::support::Demo;
 use super::{
-    add_passkey, demo, refused, registration_options, send_registration, send_sign_in, sign_in,
-    sign_in_options, user,
+    add_passkey, demo, refused, registration_options, second_step, send_registration, send_sign_in,
+    sign_in, sign_in_options, user,
 };
 
 /// One failure row: what is wrong, and the answer that has it wrong, made
@@ -304,22 +304,7 @@ async fn the_second_step_takes_only_the_users_own_passkey() {
         }
     };
     let mfa_token = login(name.clone()).await;
-    let step: Value = demo
-        .post_json(
-            "/auth/mfa/passkey/options",
-            json!({ "mfa_token": mfa_token }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let answer = theirs.assertion(&ClientData::get(&step, &origin));
-    let response = demo
-        .post_json(
-            "/auth/mfa/verify",
-            json!({ "mfa_token": mfa_token, "credential": answer }),
-        )
-        .await;
+    let response = second_step(&demo, &origin, &mfa_token, &mut theirs).await;
     assert_eq!(
         refused(response, 401).await,
         "invalid_code",
@@ -327,22 +312,7 @@ async fn the_second_step_takes_only_the_users_own_passkey() {
     );
 
     // The failed step spent its challenge: new options, then the own passkey.
-    let step: Value = demo
-        .post_json(
-            "/auth/mfa/passkey/options",
-            json!({ "mfa_token": mfa_token }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let answer = own.assertion(&ClientData::get(&step, &origin));
-    let response = demo
-        .post_json(
-            "/auth/mfa/verify",
-            json!({ "mfa_token": mfa_token, "credential": answer }),
-        )
-        .await;
+    let response = second_step(&demo, &origin, &mfa_token, &mut own).await;
     assert_eq!(response.status(), 200);
 
     // A bad token, and a body with both a code and a credential.

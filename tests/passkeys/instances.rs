@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::authenticator::ClientData;
-use super::support::{Demo, free_port, service_url};
+use super::support::{Demo, free_port, own_loopback_address, service_url};
 use super::{add_passkey, refused, send_sign_in, sign_in, sign_in_options, user};
 
 #[tokio::test]
@@ -36,8 +36,13 @@ async fn instances_share_passkeys(store: &str) {
         ("AUTH_DEMO_KEY_DIR", key_dir.as_str()),
         ("AUTH_DEMO_ISSUER", origin.as_str()),
     ];
-    let a = Demo::start(&env).await;
-    let b = Demo::start(&env).await;
+    let mut a = Demo::start(&env).await;
+    let mut b = Demo::start(&env).await;
+    // The store is shared with other tests and earlier runs: per-address
+    // limits must not meet theirs.
+    let address = own_loopback_address();
+    a.http = a.client_from(address);
+    b.http = b.client_from(address);
 
     let (_, session) = user(&a).await;
     let mut credential = add_passkey(&a, &origin, &session.access, 1).await;

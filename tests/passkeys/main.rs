@@ -120,6 +120,31 @@ pub(crate) async fn sign_in(
     send_sign_in(demo, &ceremony, answer).await
 }
 
+/// The passkey second step for `mfa_token`: its options, then `credential`'s
+/// assertion for them sent to `/auth/mfa/verify`.
+pub(crate) async fn second_step(
+    demo: &Demo,
+    origin: &str,
+    mfa_token: &str,
+    credential: &mut Credential,
+) -> reqwest::Response {
+    let step: Value = demo
+        .post_json(
+            "/auth/mfa/passkey/options",
+            json!({ "mfa_token": mfa_token }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let answer = credential.assertion(&ClientData::get(&step, origin));
+    demo.post_json(
+        "/auth/mfa/verify",
+        json!({ "mfa_token": mfa_token, "credential": answer }),
+    )
+    .await
+}
+
 /// The `error` of a JSON error answer, after checking its status.
 pub(crate) async fn refused(response: reqwest::Response, status: u16) -> String {
     assert_eq!(response.status(), StatusCode::from_u16(status).unwrap());
