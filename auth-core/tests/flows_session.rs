@@ -24,7 +24,7 @@ fn assert_revoked(auth: &Authenticator, access_token: &str, what: &str) {
     assert_eq!(
         auth.verifier()
             .verify(access_token)
-            .map(|claims| claims.sub),
+            .map(|claims| claims.sub.clone()),
         Err(TokenRejection::Revoked),
         "{what}"
     );

@@ -148,6 +148,7 @@ impl AuthenticatorBuilder {
                 hasher: self
                     .hasher
                     .unwrap_or_else(|| PasswordHasher::new(self.policy)),
+                verifier: self.issuer.verifier(),
                 issuer: self.issuer,
                 users: self.users,
                 store: self.store,

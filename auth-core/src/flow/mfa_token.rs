@@ -78,10 +78,17 @@ impl Authenticator {
     /// enforced by the caller after the code checks out.
     pub(super) fn open_mfa_token(&self, token: &str) -> Result<MfaTokenClaims, FlowError> {
         let issuer = &self.inner.issuer;
-        let json = jws::verify_compact(issuer.keys(), token, MAX_MFA_TOKEN_LEN, is_mfa_token_type)
-            .map_err(|_| FlowError::InvalidCode)?;
+        let mut buffer = jws::SegmentBuffer::new();
+        let verified = jws::verify_compact(
+            issuer.keys(),
+            token,
+            MAX_MFA_TOKEN_LEN,
+            is_mfa_token_type,
+            &mut buffer,
+        )
+        .map_err(|_| FlowError::InvalidCode)?;
         let claims: MfaTokenClaims =
-            serde_json::from_slice(&json).map_err(|_| FlowError::InvalidCode)?;
+            serde_json::from_slice(verified.claims_json).map_err(|_| FlowError::InvalidCode)?;
         if claims.iss != issuer.issuer() || claims.exp <= crate::time::now() {
             return Err(FlowError::InvalidCode);
         }

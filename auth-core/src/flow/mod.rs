@@ -78,6 +78,9 @@ pub struct Authenticator {
 
 struct Inner {
     issuer: TokenIssuer,
+    /// The issuer's verifier, built once: its clones share one cache of
+    /// accepted tokens.
+    verifier: Verifier,
     users: Arc<dyn UserStore>,
     store: Arc<dyn SessionState>,
     hasher: PasswordHasher,
@@ -113,9 +116,11 @@ impl Authenticator {
     }
 
     /// A verifier for the access tokens this authenticator issues; it consults
-    /// the local revocation view that logouts and reuse detection feed.
+    /// the local revocation view that logouts and reuse detection feed. Every
+    /// call returns a clone of one verifier, sharing its cache of accepted
+    /// tokens.
     pub fn verifier(&self) -> Verifier {
-        self.inner.issuer.verifier()
+        self.inner.verifier.clone()
     }
 
     /// The token issuer.

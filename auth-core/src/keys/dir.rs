@@ -375,10 +375,7 @@ fn assemble(dir: &Path, contents: Contents) -> Result<KeySet, KeyError> {
         }
         verifying.push(key);
     }
-    Ok(KeySet::from_keys(Keys {
-        signing: active,
-        verifying,
-    }))
+    Ok(KeySet::from_keys(Keys::new(active, verifying)))
 }
 
 /// Makes `kid` the active key unless another process already did; either way

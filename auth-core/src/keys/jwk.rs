@@ -233,10 +233,7 @@ impl KeySet {
                 "the JWK Set holds no usable signature key",
             ));
         }
-        Ok(KeySet::from_keys(Keys {
-            signing: None,
-            verifying,
-        }))
+        Ok(KeySet::from_keys(Keys::new(None, verifying)))
     }
 }
 

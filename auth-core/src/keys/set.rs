@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 
@@ -57,10 +58,7 @@ impl WeakKeySet {
         let Some(state) = self.state.upgrade() else {
             return false;
         };
-        state.rcu(|keys| Keys {
-            signing: keys.signing.clone(),
-            verifying: verifying.clone(),
-        });
+        state.rcu(|keys| Keys::new(keys.signing.clone(), verifying.clone()));
         true
     }
 }
@@ -69,9 +67,29 @@ impl WeakKeySet {
 pub(crate) struct Keys {
     pub(crate) signing: Option<SigningKey>,
     pub(crate) verifying: Vec<VerifyingKey>,
+    /// Unique to this snapshot among every key set of the process: a
+    /// verdict reached with one snapshot is known to still hold while the
+    /// set's generation is the same (see [`KeySet::generation`]).
+    generation: u64,
 }
 
 impl Keys {
+    /// A snapshot of new contents, with a generation of its own.
+    pub(crate) fn new(signing: Option<SigningKey>, verifying: Vec<VerifyingKey>) -> Self {
+        static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+        Keys {
+            signing,
+            verifying,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// This snapshot's generation.
+    #[inline]
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The key a token names by `kid`. A token without a `kid` is matched to
     /// the one key whose algorithm is the token's `alg`, if exactly one is
     /// (a peer signing HS256 with a shared secret rarely sends a `kid`); the
@@ -100,18 +118,12 @@ impl KeySet {
     /// A set that signs with `key` (and verifies its signatures).
     pub fn new(key: SigningKey) -> Self {
         let verifying = vec![key.verifying_key().clone()];
-        Self::from_keys(Keys {
-            signing: Some(key),
-            verifying,
-        })
+        Self::from_keys(Keys::new(Some(key), verifying))
     }
 
     /// A set that only verifies: for services that accept tokens another service signs.
     pub fn verify_only(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, KeyError> {
-        let set = Self::from_keys(Keys {
-            signing: None,
-            verifying: Vec::new(),
-        });
+        let set = Self::from_keys(Keys::new(None, Vec::new()));
         for key in keys {
             set.add_verifying_key(key)?;
         }
@@ -154,6 +166,14 @@ impl KeySet {
         self.state.load()
     }
 
+    /// The generation of the current snapshot: it changes with every change
+    /// of the keys (a rotation, an added or retired key, a refreshed remote
+    /// set), and only then. One atomic load.
+    #[inline]
+    pub(crate) fn generation(&self) -> u64 {
+        self.state.load().generation()
+    }
+
     /// The active signing key; `None` for a [`KeySet::verify_only`] set.
     pub fn signing_key(&self) -> Option<SigningKey> {
         self.state.load().signing.clone()
@@ -185,10 +205,7 @@ impl KeySet {
                 .cloned()
                 .collect();
             verifying.push(key.verifying_key().clone());
-            Keys {
-                signing: Some(key.clone()),
-                verifying,
-            }
+            Keys::new(Some(key.clone()), verifying)
         });
     }
 
@@ -201,10 +218,7 @@ impl KeySet {
             if !clash {
                 verifying.push(key.clone());
             }
-            Keys {
-                signing: keys.signing.clone(),
-                verifying,
-            }
+            Keys::new(keys.signing.clone(), verifying)
         });
         if clash {
             return Err(KeyError::DuplicateKid);
@@ -223,14 +237,14 @@ impl KeySet {
             return Err(KeyError::UnknownKid);
         }
         drop(keys);
-        self.state.rcu(|keys| Keys {
-            signing: keys.signing.clone(),
-            verifying: keys
+        self.state.rcu(|keys| {
+            let verifying = keys
                 .verifying
                 .iter()
                 .filter(|k| k.kid() != kid)
                 .cloned()
-                .collect(),
+                .collect();
+            Keys::new(keys.signing.clone(), verifying)
         });
         Ok(())
     }

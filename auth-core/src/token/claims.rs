@@ -152,6 +152,47 @@ impl AccessClaims<()> {
     }
 }
 
+impl<C> AccessClaims<C> {
+    /// The heap held by the registered claims, each allocation counted with
+    /// its overhead: what the verified-token cache accounts for them.
+    pub(crate) fn registered_heap_size(&self) -> usize {
+        use super::cache::ALLOCATION_OVERHEAD;
+        let string = |s: &String| {
+            if s.capacity() == 0 {
+                0
+            } else {
+                s.capacity() + ALLOCATION_OVERHEAD
+            }
+        };
+        let optional = |s: &Option<String>| s.as_ref().map_or(0, string);
+        let strings = |list: &Vec<String>| {
+            let items: usize = list.iter().map(string).sum();
+            let spine = list.capacity() * std::mem::size_of::<String>();
+            items
+                + if spine == 0 {
+                    0
+                } else {
+                    spine + ALLOCATION_OVERHEAD
+                }
+        };
+        let aud = match &self.aud {
+            Audience::One(one) => string(one),
+            Audience::Many(many) => strings(many),
+        };
+        string(&self.iss)
+            + string(&self.sub)
+            + string(&self.jti)
+            + aud
+            + optional(&self.sid)
+            + optional(&self.acr)
+            + optional(&self.scope)
+            + optional(&self.client_id)
+            + optional(&self.preferred_username)
+            + strings(&self.amr)
+            + strings(&self.roles)
+    }
+}
+
 impl<C: Claims> AccessClaims<C> {
     /// The subject (user id).
     pub fn subject(&self) -> &str {

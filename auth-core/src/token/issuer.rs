@@ -206,6 +206,9 @@ impl TokenIssuer {
     /// and refusing tokens whose lifetime (`exp` − `iat`) is longer than this
     /// issuer's access TTL: a revocation of a user or session is kept for
     /// that long, so no token it covers can outlive it.
+    ///
+    /// Each call makes a new verifier, with an empty cache of accepted
+    /// tokens: make one and clone it (clones share the cache).
     pub fn verifier(&self) -> Verifier {
         let validation = self.validation.clone().max_lifetime(self.ttl);
         Verifier::new(self.keys.clone(), validation)

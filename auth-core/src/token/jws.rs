@@ -37,15 +37,29 @@ struct OutgoingHeader<'a> {
     kid: &'a str,
 }
 
+/// A compact JWS whose signature checked out.
+pub(crate) struct VerifiedJws<'b> {
+    /// The decoded claims JSON, an object.
+    pub(crate) claims_json: &'b [u8],
+    /// The generation of the key set the signature was checked under.
+    pub(crate) key_generation: u64,
+}
+
 /// Checks everything but the claims: size, shape, header (`alg` supported and
 /// equal to the key's own algorithm, `typ` accepted by `accept_typ`, no `crit`,
-/// a known `kid`) and the signature. Returns the decoded claims JSON.
-pub(crate) fn verify_compact(
+/// a known `kid`) and the signature. Returns the claims JSON, decoded into
+/// `claims_buffer`.
+///
+/// Each segment is decoded once, into a buffer on the stack when it fits
+/// (every token this crate issues does), and the header is parsed once,
+/// borrowing from it.
+pub(crate) fn verify_compact<'b>(
     keys: &KeySet,
     token: &str,
     max_len: usize,
     accept_typ: fn(&str) -> bool,
-) -> Result<Vec<u8>, TokenRejection> {
+    claims_buffer: &'b mut SegmentBuffer<CLAIMS_INLINE>,
+) -> Result<VerifiedJws<'b>, TokenRejection> {
     if token.len() > max_len {
         return Err(TokenRejection::Oversized);
     }
@@ -57,11 +71,13 @@ pub(crate) fn verify_compact(
         return Err(TokenRejection::Malformed);
     }
 
-    let header_json = decode(header_b64)
+    let mut header_buffer = SegmentBuffer::<HEADER_INLINE>::new();
+    let header_json = header_buffer
+        .decode(header_b64)
         .filter(|json| is_json_object(json))
         .ok_or(TokenRejection::MalformedHeader)?;
     let header: Header<'_> =
-        serde_json::from_slice(&header_json).map_err(|_| TokenRejection::MalformedHeader)?;
+        serde_json::from_slice(header_json).map_err(|_| TokenRejection::MalformedHeader)?;
     let alg = Algorithm::from_header(&header.alg).ok_or(TokenRejection::UnsupportedAlgorithm)?;
     if !header.typ.as_deref().is_some_and(accept_typ) {
         return Err(TokenRejection::WrongType);
@@ -90,11 +106,53 @@ pub(crate) fn verify_compact(
     if !key.verify(signing_input.as_bytes(), signature) {
         return Err(TokenRejection::BadSignature);
     }
+    let key_generation = keys.generation();
     drop(keys);
 
-    decode(claims_b64)
+    let claims_json = claims_buffer
+        .decode(claims_b64)
         .filter(|json| is_json_object(json))
-        .ok_or(TokenRejection::MalformedClaims)
+        .ok_or(TokenRejection::MalformedClaims)?;
+    Ok(VerifiedJws {
+        claims_json,
+        key_generation,
+    })
+}
+
+/// Room on the stack for a decoded header: ours are under 100 bytes.
+const HEADER_INLINE: usize = 256;
+/// Room on the stack for decoded claims: ours are under 600 bytes.
+pub(crate) const CLAIMS_INLINE: usize = 1536;
+
+/// Where one segment is decoded: on the stack when it fits, else on the heap.
+pub(crate) struct SegmentBuffer<const N: usize> {
+    inline: [u8; N],
+    heap: Vec<u8>,
+}
+
+impl<const N: usize> SegmentBuffer<N> {
+    /// An empty buffer (nothing allocated).
+    pub(crate) fn new() -> Self {
+        SegmentBuffer {
+            inline: [0; N],
+            heap: Vec::new(),
+        }
+    }
+
+    /// Decodes `segment` (strict base64url without padding; non-canonical
+    /// trailing bits are refused).
+    fn decode(&mut self, segment: &str) -> Option<&[u8]> {
+        if base64::decoded_len_estimate(segment.len()) <= N {
+            let len = URL_SAFE_NO_PAD
+                .decode_slice(segment, &mut self.inline)
+                .ok()?;
+            self.inline.get(..len)
+        } else {
+            self.heap.clear();
+            URL_SAFE_NO_PAD.decode_vec(segment, &mut self.heap).ok()?;
+            Some(&self.heap)
+        }
+    }
 }
 
 /// Signs `claims` as a compact JWS with header `{alg, typ, kid}`.
@@ -131,11 +189,4 @@ fn is_json_object(json: &[u8]) -> bool {
 /// Any value, `null` included, marks a header parameter as present.
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| true)
-}
-
-/// Strict base64url without padding; non-canonical trailing bits are refused.
-fn decode(segment: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(segment.len() / 4 * 3 + 3);
-    URL_SAFE_NO_PAD.decode_vec(segment, &mut out).ok()?;
-    Some(out)
 }

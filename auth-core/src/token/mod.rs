@@ -1,5 +1,6 @@
 //! Access tokens: issuing and verifying RFC 9068 JWTs.
 
+mod cache;
 mod claims;
 mod error;
 mod issuer;
@@ -9,6 +10,7 @@ mod trusted_issuers;
 mod validation;
 mod verifier;
 
+pub use cache::{CacheLimits, CacheUsage, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES};
 pub use claims::{AccessClaims, Audience, Claims, Trust};
 pub use error::TokenError;
 pub use issuer::{DEFAULT_ACCESS_TTL, IssuedToken, TokenIssuer, TokenRequest};

@@ -24,6 +24,10 @@ use super::{AccessClaims, Claims, DEFAULT_MAX_TOKEN_LEN, TokenRejection, TokenVe
 /// that accepts the token wins; if none does, the first one's reason is
 /// returned.
 ///
+/// A token one of the verifiers has accepted before is answered from that
+/// verifier's cache (see [`Verifier`]), with every check that can change
+/// since made again, before the payload is looked at.
+///
 /// Cloning is cheap.
 pub struct TrustedIssuers<C = ()> {
     verifiers: Arc<[Verifier<C>]>,
@@ -61,9 +65,15 @@ impl<C> TrustedIssuers<C> {
 
 impl<C: Claims> TrustedIssuers<C> {
     /// Verifies `token` now with the verifier of the issuer it names.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims<C>, TokenRejection> {
+    pub fn verify(&self, token: &str) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
         if token.len() > self.max_token_len {
             return Err(TokenRejection::Oversized);
+        }
+        let now = crate::time::now();
+        for verifier in self.verifiers.iter() {
+            if let Some(Ok(claims)) = verifier.cached(token, now) {
+                return Ok(claims);
+            }
         }
         let claims_json = unverified_claims(token)?;
         let claimed: Issuer<'_> =
@@ -75,7 +85,7 @@ impl<C: Claims> TrustedIssuers<C> {
             .iter()
             .filter(|v| v.validation().issuer() == iss)
         {
-            match verifier.verify(token) {
+            match verifier.verify_at(token, now) {
                 Ok(claims) => return Ok(claims),
                 Err(reason) => {
                     first_refusal.get_or_insert(reason);
@@ -102,7 +112,7 @@ impl<C: Claims> TokenVerifier for TrustedIssuers<C> {
     type Claims = C;
 
     #[inline]
-    fn verify_token(&self, token: &str) -> Result<AccessClaims<C>, TokenRejection> {
+    fn verify_token(&self, token: &str) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
         self.verify(token)
     }
 }

@@ -1,10 +1,10 @@
 //! Verifying access tokens (RFC 9068) by the rules of RFC 8725.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::cache::{CacheLimits, CacheUsage, VerifiedTokens};
 use super::{AccessClaims, Claims, TokenRejection, Trust, TrustedIssuers, Validation, jws};
 use crate::keys::KeySet;
 use crate::revocation::{RevocationQuery, RevocationView};
@@ -25,6 +25,22 @@ use crate::revocation::{RevocationQuery, RevocationView};
 /// The header and the claims are each decoded and parsed once. `C` is the
 /// application's own claims type (`()` for none).
 ///
+/// # The cache of accepted tokens
+///
+/// A client sends the same access token on every request for the token's
+/// whole lifetime, so a verifier remembers the tokens it has accepted (by
+/// their exact bytes) with their claims, and a token seen before is not
+/// decoded, parsed or signature-checked again. What can change after a
+/// token was accepted is checked on every request all the same, as a full
+/// verification checks it: `exp` and `nbf` against the clock, revocation
+/// of the `jti`, the session and the user, the revocation view's
+/// staleness, and the keys (a token whose key was retired or rotated out
+/// is verified afresh, and refused). Refusals are never remembered.
+///
+/// The cache is on by default, bounded by [`CacheLimits`] (100,000 tokens
+/// by default); see [`Verifier::cache_limits`] and [`Verifier::without_cache`].
+/// Clones share it, so build a verifier once and clone it.
+///
 /// Cloning is cheap; a verifier is shared by every request.
 ///
 /// ```
@@ -39,7 +55,8 @@ use crate::revocation::{RevocationQuery, RevocationView};
 /// ```
 pub struct Verifier<C = ()> {
     shared: Arc<Shared>,
-    claims: PhantomData<fn() -> C>,
+    /// Tokens accepted before; `None` when the cache is off.
+    cache: Option<Arc<VerifiedTokens<C>>>,
 }
 
 #[derive(Clone)]
@@ -52,13 +69,15 @@ struct Shared {
     max_staleness: Option<Duration>,
     /// How far accepted tokens are trusted.
     trust: Trust,
+    /// The bounds of the cache of accepted tokens; `None`: no cache.
+    cache_limits: Option<CacheLimits>,
 }
 
 impl<C> Clone for Verifier<C> {
     fn clone(&self) -> Self {
         Verifier {
             shared: Arc::clone(&self.shared),
-            claims: PhantomData,
+            cache: self.cache.clone(),
         }
     }
 }
@@ -71,23 +90,24 @@ impl<C> fmt::Debug for Verifier<C> {
             .field("revocations", &self.shared.revocations.is_some())
             .field("max_revocation_staleness", &self.shared.max_staleness)
             .field("trust", &self.shared.trust)
+            .field("cache", &self.cache_usage())
             .finish()
     }
 }
 
 impl Verifier<()> {
-    /// A verifier for tokens signed by `keys` and checked against `validation`.
+    /// A verifier for tokens signed by `keys` and checked against
+    /// `validation`, with a cache of accepted tokens within the default
+    /// [`CacheLimits`].
     pub fn new(keys: KeySet, validation: Validation) -> Self {
-        Verifier {
-            shared: Arc::new(Shared {
-                keys,
-                validation,
-                revocations: None,
-                max_staleness: None,
-                trust: Trust::Full,
-            }),
-            claims: PhantomData,
-        }
+        Verifier::from_shared(Shared {
+            keys,
+            validation,
+            revocations: None,
+            max_staleness: None,
+            trust: Trust::Full,
+            cache_limits: Some(CacheLimits::default()),
+        })
     }
 }
 
@@ -126,14 +146,41 @@ impl<C> Verifier<C> {
         self.changed(|shared| shared.trust = Trust::IdentityOnly)
     }
 
-    /// This verifier with one setting changed (the others shared as they are).
+    /// This verifier with one setting changed (the others shared as they
+    /// are), and a cache of its own: what the old one accepted was judged by
+    /// the old settings.
     fn changed(self, change: impl FnOnce(&mut Shared)) -> Self {
         let mut shared = (*self.shared).clone();
         change(&mut shared);
+        Verifier::from_shared(shared)
+    }
+
+    fn from_shared(shared: Shared) -> Self {
         Verifier {
+            cache: shared
+                .cache_limits
+                .map(|limits| Arc::new(VerifiedTokens::new(limits))),
             shared: Arc::new(shared),
-            claims: PhantomData,
         }
+    }
+
+    /// Keeps at most `limits` of accepted tokens (see [the
+    /// cache](Verifier#the-cache-of-accepted-tokens)); the cache starts empty.
+    #[must_use]
+    pub fn cache_limits(self, limits: CacheLimits) -> Self {
+        self.changed(|shared| shared.cache_limits = Some(limits))
+    }
+
+    /// Verifies every token in full, every time: no cache of accepted tokens.
+    #[must_use]
+    pub fn without_cache(self) -> Self {
+        self.changed(|shared| shared.cache_limits = None)
+    }
+
+    /// What the cache of accepted tokens holds now (`None` without a cache):
+    /// for metrics. Reads every shard.
+    pub fn cache_usage(&self) -> Option<CacheUsage> {
+        self.cache.as_deref().map(VerifiedTokens::usage)
     }
 
     /// Refuse every token ([`TokenRejection::RevocationsStale`]) while the
@@ -166,11 +213,15 @@ impl<C> Verifier<C> {
         TrustedIssuers::new(verifiers)
     }
 
-    /// The same verifier, returning the application's own claims type `D` too.
+    /// The same verifier, returning the application's own claims type `D`
+    /// too (with a cache of its own).
     pub fn with_claims<D: Claims>(self) -> Verifier<D> {
         Verifier {
+            cache: self
+                .shared
+                .cache_limits
+                .map(|limits| Arc::new(VerifiedTokens::new(limits))),
             shared: self.shared,
-            claims: PhantomData,
         }
     }
 
@@ -186,69 +237,41 @@ impl<C> Verifier<C> {
 }
 
 impl<C: Claims> Verifier<C> {
-    /// Verifies `token` now.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims<C>, TokenRejection> {
+    /// Verifies `token` now. The claims are shared: a token seen again is
+    /// answered with the same claims, from the cache.
+    pub fn verify(&self, token: &str) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
         self.verify_at(token, crate::time::now())
     }
 
     /// Verifies `token` as of `now` (seconds since the epoch).
-    pub fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims<C>, TokenRejection> {
+    pub fn verify_at(&self, token: &str, now: i64) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
+        if let Some(claims) = self.cached(token, now) {
+            return claims;
+        }
         let shared = &*self.shared;
-        let validation = &shared.validation;
-        let claims_json = jws::verify_compact(
+        let mut claims_buffer = jws::SegmentBuffer::new();
+        let verified = jws::verify_compact(
             &shared.keys,
             token,
-            validation.max_token_len,
+            shared.validation.max_token_len,
             is_access_token_type,
+            &mut claims_buffer,
         )?;
+        let claims_json = verified.claims_json;
 
         // Claims: parsed once; the application's own claims only when it has some.
         let registered: AccessClaims<()> =
-            serde_json::from_slice(&claims_json).map_err(|_| TokenRejection::MalformedClaims)?;
+            serde_json::from_slice(claims_json).map_err(|_| TokenRejection::MalformedClaims)?;
+        self.check_time(&registered, now)?;
+        self.check_static(&registered)?;
+        self.check_revocation(&registered)?;
 
-        let leeway = validation.leeway;
-        if now >= registered.exp.saturating_add(leeway) {
-            return Err(TokenRejection::Expired);
-        }
-        let not_before = registered.nbf.unwrap_or(i64::MIN).max(registered.iat);
-        if not_before > now.saturating_add(leeway) {
-            return Err(TokenRejection::NotYetValid);
-        }
-        if let Some(max_lifetime) = validation.max_lifetime
-            && registered.exp.saturating_sub(registered.iat) > max_lifetime
-        {
-            return Err(TokenRejection::LifetimeTooLong);
-        }
-        if registered.iss != validation.issuer {
-            return Err(TokenRejection::WrongIssuer);
-        }
-        if !registered.aud.contains(&validation.audience) {
-            return Err(TokenRejection::WrongAudience);
-        }
-        if let Some(view) = &shared.revocations {
-            let query = RevocationQuery {
-                jti: &registered.jti,
-                sid: registered.sid.as_deref(),
-                sub: &registered.sub,
-                iat: registered.iat,
-            };
-            if view.is_revoked(&query) {
-                return Err(TokenRejection::Revoked);
-            }
-            // After the lookup: a token the view knows revoked is refused as
-            // revoked; the others cannot be vouched for by a stale view.
-            if let Some(max_age) = shared.max_staleness
-                && !view.is_complete_within(max_age)
-            {
-                return Err(TokenRejection::RevocationsStale);
-            }
-        }
-
-        let extra = match C::without_parsing() {
-            Some(extra) => extra,
-            None => {
-                serde_json::from_slice(&claims_json).map_err(|_| TokenRejection::MalformedClaims)?
-            }
+        let (extra, extra_heap) = match C::without_parsing() {
+            Some(extra) => (extra, 0),
+            None => (
+                serde_json::from_slice(claims_json).map_err(|_| TokenRejection::MalformedClaims)?,
+                claims_json.len(),
+            ),
         };
         let mut claims = registered.with_extra(extra);
         if shared.trust == Trust::IdentityOnly {
@@ -259,7 +282,93 @@ impl<C: Claims> Verifier<C> {
             claims.acr = None;
             claims.auth_time = None;
         }
+        let claims = Arc::new(claims);
+        if let Some(cache) = &self.cache {
+            cache.insert(
+                token,
+                &claims,
+                verified.key_generation,
+                claims.registered_heap_size() + extra_heap,
+                now.saturating_sub(shared.validation.leeway),
+            );
+        }
         Ok(claims)
+    }
+
+    /// The answer for a token accepted before under the current keys: its
+    /// claims checked against what may have changed since. `None` when the
+    /// token is not in the cache (or its keys have changed), to verify in full.
+    #[inline]
+    pub(super) fn cached(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Option<Result<Arc<AccessClaims<C>>, TokenRejection>> {
+        let cache = self.cache.as_deref()?;
+        let claims = cache.get(token, self.shared.keys.generation())?;
+        Some(
+            self.check_time(&claims, now)
+                .and_then(|()| self.check_revocation(&claims))
+                .map(|()| claims),
+        )
+    }
+
+    /// `exp` and `nbf` (and `iat`, as an `nbf`) against `now`, with leeway.
+    #[inline]
+    fn check_time<D>(&self, claims: &AccessClaims<D>, now: i64) -> Result<(), TokenRejection> {
+        let leeway = self.shared.validation.leeway;
+        if now >= claims.exp.saturating_add(leeway) {
+            return Err(TokenRejection::Expired);
+        }
+        let not_before = claims.nbf.unwrap_or(i64::MIN).max(claims.iat);
+        if not_before > now.saturating_add(leeway) {
+            return Err(TokenRejection::NotYetValid);
+        }
+        Ok(())
+    }
+
+    /// What a token says once and for all: its lifetime, issuer and audience.
+    fn check_static(&self, claims: &AccessClaims<()>) -> Result<(), TokenRejection> {
+        let validation = &self.shared.validation;
+        if let Some(max_lifetime) = validation.max_lifetime
+            && claims.exp.saturating_sub(claims.iat) > max_lifetime
+        {
+            return Err(TokenRejection::LifetimeTooLong);
+        }
+        if claims.iss != validation.issuer {
+            return Err(TokenRejection::WrongIssuer);
+        }
+        if !claims.aud.contains(&validation.audience) {
+            return Err(TokenRejection::WrongAudience);
+        }
+        Ok(())
+    }
+
+    /// Revocation of the `jti`, the session or the user, in the local view,
+    /// and the view's staleness.
+    #[inline]
+    fn check_revocation<D>(&self, claims: &AccessClaims<D>) -> Result<(), TokenRejection> {
+        let shared = &*self.shared;
+        let Some(view) = &shared.revocations else {
+            return Ok(());
+        };
+        let query = RevocationQuery {
+            jti: &claims.jti,
+            sid: claims.sid.as_deref(),
+            sub: &claims.sub,
+            iat: claims.iat,
+        };
+        if view.is_revoked(&query) {
+            return Err(TokenRejection::Revoked);
+        }
+        // After the lookup: a token the view knows revoked is refused as
+        // revoked; the others cannot be vouched for by a stale view.
+        if let Some(max_age) = shared.max_staleness
+            && !view.is_complete_within(max_age)
+        {
+            return Err(TokenRejection::RevocationsStale);
+        }
+        Ok(())
     }
 }
 
@@ -272,15 +381,16 @@ pub trait TokenVerifier: Clone + fmt::Debug + Send + Sync + 'static {
     /// The application's own claims type (`()` for none).
     type Claims: Claims;
 
-    /// Verifies `token` now, returning its claims or why it was refused.
-    fn verify_token(&self, token: &str) -> Result<AccessClaims<Self::Claims>, TokenRejection>;
+    /// Verifies `token` now, returning its claims (shared, so that an
+    /// implementation may keep them) or why it was refused.
+    fn verify_token(&self, token: &str) -> Result<Arc<AccessClaims<Self::Claims>>, TokenRejection>;
 }
 
 impl<C: Claims> TokenVerifier for Verifier<C> {
     type Claims = C;
 
     #[inline]
-    fn verify_token(&self, token: &str) -> Result<AccessClaims<C>, TokenRejection> {
+    fn verify_token(&self, token: &str) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
         self.verify(token)
     }
 }

@@ -72,7 +72,10 @@ pub(crate) fn check(
     token: &str,
     now: i64,
 ) -> Result<AccessClaims, TokenRejection> {
-    issuer_with(key).verifier().verify_at(token, now)
+    issuer_with(key)
+        .verifier()
+        .verify_at(token, now)
+        .map(std::sync::Arc::unwrap_or_clone)
 }
 
 pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {

@@ -101,7 +101,7 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> Config<C, V> {
     ) -> Result<Option<Credential<C>>, AuthError> {
         if let Some(token) = find_token(&self.sources, headers)? {
             return match self.verifier.verify_token(token) {
-                Ok(claims) => Ok(Some(Credential::Token(Arc::new(claims)))),
+                Ok(claims) => Ok(Some(Credential::Token(claims))),
                 // Not the token's fault: the revocation view is too old to
                 // trust (fail closed), so the answer is 503, not 401.
                 Err(TokenRejection::RevocationsStale) => Err(AuthError::Unavailable),

@@ -186,7 +186,7 @@ pub(super) fn signed_in(state: &DemoState, pair: &TokenPair, method: &'static st
         .auth
         .verifier()
         .verify(&pair.access.access_token)
-        .map(|claims| claims.sub)
+        .map(|claims| claims.sub.clone())
         .unwrap_or_default();
     tracing::info!(%user_id, method, outcome = "signed_in", "page login");
     let mut response = see_other("/account");
