@@ -12,11 +12,16 @@
 //! verification checks it. Refusals are never remembered.
 //!
 //! The cache is sharded: a hit takes one shard's read lock for a hash probe,
-//! and tokens spread over the shards, so cores do not queue on one lock.
+//! and tokens spread over the shards, so cores do not queue on one lock. The
+//! bounds hold for the whole cache, not per shard (a shard that happens to
+//! receive more tokens than the average does not turn them away): an insert
+//! first reserves its room in two shared counters, then evicts, oldest first,
+//! until the reservation fits.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::mem::size_of;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use subtle::ConstantTimeEq as _;
@@ -93,7 +98,7 @@ pub struct CacheUsage {
 
 /// The most shards; more would only spread small caches thin.
 const MAX_SHARDS: usize = 64;
-/// The fewest entries a shard is made for.
+/// The fewest entries a shard is made for, on average.
 const MIN_ENTRIES_PER_SHARD: usize = 16;
 /// How much of a token's end is hashed to index it. The end of a token is its
 /// signature: for a token that can be in the cache, chosen by the signer
@@ -109,7 +114,21 @@ pub(crate) struct VerifiedTokens<C> {
     shards: Box<[Shard<C>]>,
     /// Keyed per cache, so that nobody can aim tokens at one slot.
     hasher: RandomState,
-    per_shard: CacheLimits,
+    limits: CacheLimits,
+    /// What all shards hold, reservations included; written on inserts
+    /// and evictions only, never on a hit.
+    held: Held,
+}
+
+/// The shared account, on a cache line of its own: its writes must not
+/// evict the line a hit reads (`shards`, `hasher`) from other cores' caches.
+#[repr(align(128))]
+struct Held {
+    entries: AtomicUsize,
+    bytes: AtomicUsize,
+    /// Where the next search for an entry to evict starts when the
+    /// inserting shard has none.
+    next_victim: AtomicUsize,
 }
 
 /// One shard, on a cache line (two, for prefetching neighbours) of its own so
@@ -124,7 +143,6 @@ struct Entries<C> {
     /// Insertion order, oldest first. A slot whose entry was replaced since
     /// is skipped (its stamp no longer matches).
     order: VecDeque<Slot>,
-    bytes: usize,
     next_stamp: u64,
 }
 
@@ -150,16 +168,11 @@ impl<C> VerifiedTokens<C> {
             .clamp(1, MAX_SHARDS)
             .next_power_of_two()
             .min(MAX_SHARDS);
-        let per_shard = CacheLimits::new(
-            limits.max_entries / shard_count,
-            limits.max_bytes / shard_count,
-        );
         let shards = (0..shard_count)
             .map(|_| {
                 Shard(RwLock::new(Entries {
                     by_hash: HashMap::default(),
                     order: VecDeque::new(),
-                    bytes: 0,
                     next_stamp: 0,
                 }))
             })
@@ -167,7 +180,12 @@ impl<C> VerifiedTokens<C> {
         VerifiedTokens {
             shards,
             hasher: RandomState::new(),
-            per_shard,
+            limits,
+            held: Held {
+                entries: AtomicUsize::new(0),
+                bytes: AtomicUsize::new(0),
+                next_victim: AtomicUsize::new(0),
+            },
         }
     }
 
@@ -183,9 +201,10 @@ impl<C> VerifiedTokens<C> {
 
     /// Remembers that `token` was accepted under keys of `key_generation`
     /// with `claims`, whose heap is `claims_heap` bytes. Entries whose `exp`
-    /// is at or before `dead_at_or_before` are dropped first, then the oldest
-    /// until the new one fits. An entry larger than a shard's share of the
-    /// memory is not kept.
+    /// is at or before `dead_at_or_before` are dropped from the token's shard
+    /// first, then the oldest entries until the new one fits. An entry that
+    /// cannot fit (larger than the whole bound, or the room taken by other
+    /// inserts in flight) is not kept.
     pub(crate) fn insert(
         &self,
         token: &str,
@@ -195,27 +214,32 @@ impl<C> VerifiedTokens<C> {
         dead_at_or_before: i64,
     ) {
         let cost = entry_cost::<C>(token.len(), claims_heap);
-        if cost > self.per_shard.max_bytes || self.per_shard.max_entries == 0 {
+        if cost > self.limits.max_bytes || self.limits.max_entries == 0 {
             return;
         }
         let hash = self.hash(token);
-        let Some(shard) = self.shard(hash) else {
+        let Some(home) = self.shard(hash) else {
             return;
         };
-        let mut entries = shard.write();
-        entries.remove(hash);
-        entries.drop_expired(dead_at_or_before);
-        while entries.by_hash.len() >= self.per_shard.max_entries
-            || entries.bytes + cost > self.per_shard.max_bytes
         {
-            if !entries.evict_oldest() {
-                break;
-            }
+            let mut entries = home.write();
+            self.release(entries.remove(hash));
+            entries.drop_expired(dead_at_or_before, |cost| self.release(Some(cost)));
         }
+        // Reserve, then make room: the account never lets the shards hold
+        // more than the bounds, whatever runs at the same time.
+        self.held.entries.fetch_add(1, Ordering::AcqRel);
+        self.held.bytes.fetch_add(cost, Ordering::AcqRel);
+        if !self.make_room(home) {
+            self.release(Some(cost));
+            return;
+        }
+        let mut entries = home.write();
+        // Another thread may have put the same token in meanwhile.
+        self.release(entries.remove(hash));
         let stamp = entries.next_stamp;
         entries.next_stamp += 1;
         entries.order.push_back(Slot { hash, stamp });
-        entries.bytes += cost;
         entries.by_hash.insert(
             hash,
             Entry {
@@ -229,21 +253,55 @@ impl<C> VerifiedTokens<C> {
         entries.compact_order();
     }
 
-    /// What the cache holds now.
-    pub(crate) fn usage(&self) -> CacheUsage {
-        self.shards.iter().fold(
-            CacheUsage {
-                entries: 0,
-                bytes: 0,
-            },
-            |usage, shard| {
-                let entries = shard.read();
-                CacheUsage {
-                    entries: usage.entries + entries.by_hash.len(),
-                    bytes: usage.bytes + entries.bytes,
+    /// Evicts the oldest entries, from `home` first, then from the other
+    /// shards in turn, until the account is within the bounds. `false` if it
+    /// cannot be (every shard is empty: the room is reserved by inserts in
+    /// flight). One shard is locked at a time.
+    fn make_room(&self, home: &Shard<C>) -> bool {
+        let over = || {
+            self.held.entries.load(Ordering::Acquire) > self.limits.max_entries
+                || self.held.bytes.load(Ordering::Acquire) > self.limits.max_bytes
+        };
+        while over() {
+            let evicted = home.write().evict_oldest();
+            if evicted.is_some() {
+                self.release(evicted);
+                continue;
+            }
+            let mut found = false;
+            for _ in 0..self.shards.len() {
+                let index = self.held.next_victim.fetch_add(1, Ordering::Relaxed);
+                let Some(victim) = self.shards.get(index % self.shards.len()) else {
+                    continue;
+                };
+                let evicted = victim.write().evict_oldest();
+                if evicted.is_some() {
+                    self.release(evicted);
+                    found = true;
+                    break;
                 }
-            },
-        )
+            }
+            if !found {
+                return !over();
+            }
+        }
+        true
+    }
+
+    /// Gives back the room of an entry of `cost` (none for `None`).
+    fn release(&self, cost: Option<usize>) {
+        if let Some(cost) = cost {
+            self.held.entries.fetch_sub(1, Ordering::AcqRel);
+            self.held.bytes.fetch_sub(cost, Ordering::AcqRel);
+        }
+    }
+
+    /// What the cache holds now (room reserved by inserts in flight included).
+    pub(crate) fn usage(&self) -> CacheUsage {
+        CacheUsage {
+            entries: self.held.entries.load(Ordering::Acquire),
+            bytes: self.held.bytes.load(Ordering::Acquire),
+        }
     }
 
     #[inline]
@@ -279,32 +337,33 @@ impl<C> Shard<C> {
 }
 
 impl<C> Entries<C> {
-    fn remove(&mut self, hash: u64) {
-        if let Some(old) = self.by_hash.remove(&hash) {
-            self.bytes -= old.cost;
-        }
+    /// Removes the entry of `hash`, returning its cost.
+    fn remove(&mut self, hash: u64) -> Option<usize> {
+        self.by_hash.remove(&hash).map(|old| old.cost)
     }
 
-    /// Drops the oldest entry; `false` when there is none.
-    fn evict_oldest(&mut self) -> bool {
+    /// Drops the oldest entry, returning its cost; `None` when there is none.
+    fn evict_oldest(&mut self) -> Option<usize> {
         while let Some(slot) = self.order.pop_front() {
             if self.holds(slot) {
-                self.remove(slot.hash);
-                return true;
+                return self.remove(slot.hash);
             }
         }
-        false
+        None
     }
 
-    /// Drops expired entries from the old end, where they gather.
-    fn drop_expired(&mut self, dead_at_or_before: i64) {
+    /// Drops expired entries from the old end, where they gather, telling
+    /// `released` the cost of each.
+    fn drop_expired(&mut self, dead_at_or_before: i64, mut released: impl FnMut(usize)) {
         while let Some(&slot) = self.order.front() {
             match self.by_hash.get(&slot.hash) {
                 Some(entry) if entry.stamp == slot.stamp => {
                     if entry.claims.exp > dead_at_or_before {
                         return;
                     }
-                    self.remove(slot.hash);
+                    if let Some(cost) = self.remove(slot.hash) {
+                        released(cost);
+                    }
                 }
                 _ => {}
             }

@@ -2,14 +2,16 @@
 //! header for what it measures).
 //!
 //! ```text
-//! bench-server serve  --auth none|hs256|eddsa --keys DIR --addr 127.0.0.1:PORT
+//! bench-server serve  --auth none|hs256|eddsa --keys DIR --addr 127.0.0.1:PORT [--cache on|off]
 //! bench-server tokens --auth hs256|eddsa      --keys DIR --count N   > tokens.txt
 //! ```
 //!
 //! `serve` answers `GET /hello` with `hello`: without authentication for
 //! `none`, else behind `AuthLayer::bearer` with the handler taking the
 //! `AuthUser` extractor, so that the layer, the extensions insert and the
-//! extractor are all measured. `tokens` prints `N` distinct access tokens
+//! extractor are all measured; `--cache off` turns the verifier's cache of
+//! accepted tokens off, so that every request is verified in full (the cold
+//! path). `tokens` prints `N` distinct access tokens
 //! (one per line, each with its own `jti`) signed by the key of `DIR`, which
 //! `serve` with the same `DIR` accepts for an hour.
 
@@ -38,7 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let auth = option("--auth")?;
     match command {
-        "serve" => serve(&auth, &option("--keys")?, &option("--addr")?).await,
+        "serve" => {
+            let cache = option("--cache").unwrap_or_else(|_| "on".to_owned());
+            serve(&auth, &option("--keys")?, &option("--addr")?, &cache).await
+        }
         "tokens" => tokens(&auth, &option("--keys")?, option("--count")?.parse()?),
         _ => Err("usage: bench-server serve|tokens --auth none|hs256|eddsa --keys DIR …".into()),
     }
@@ -54,18 +59,27 @@ fn issuer(auth: &str, keys: &str) -> Result<TokenIssuer, Box<dyn std::error::Err
     Ok(TokenIssuer::new(keys, ISSUER, AUDIENCE).access_ttl(TOKEN_TTL))
 }
 
-async fn serve(auth: &str, keys: &str, addr: &str) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    auth: &str,
+    keys: &str,
+    addr: &str,
+    cache: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     let app = if auth == "none" {
         Router::new().route("/hello", get(plain))
     } else {
-        let verifier = issuer(auth, keys)?.verifier();
+        let verifier = match cache {
+            "on" => issuer(auth, keys)?.verifier(),
+            "off" => issuer(auth, keys)?.verifier().without_cache(),
+            other => return Err(format!("unknown --cache {other}").into()),
+        };
         Router::new()
             .route("/hello", get(authenticated))
             .layer(AuthLayer::bearer(verifier))
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(
-        "bench-server ({auth}) listening on http://{}",
+        "bench-server ({auth}, cache {cache}) listening on http://{}",
         listener.local_addr()?
     );
     axum::serve(listener, app).await?;

@@ -164,10 +164,10 @@ fn expired_entries_make_room_before_live_ones() {
 }
 
 #[test]
-fn an_entry_too_large_for_its_shard_is_not_kept() {
+fn an_entry_larger_than_the_whole_bound_is_not_kept() {
     let cache = VerifiedTokens::new(CacheLimits::new(16, 2_000));
     let shared = claims("u", FAR);
-    cache.insert("a.b.c", &shared, 1, 10_000, 0);
+    cache.insert("a.b.c", &shared, 1, 2_000, 0);
     assert_eq!(
         cache.usage(),
         CacheUsage {
@@ -178,4 +178,65 @@ fn an_entry_too_large_for_its_shard_is_not_kept() {
     let off = VerifiedTokens::new(CacheLimits::new(0, 1 << 20));
     off.insert("a.b.c", &shared, 1, 0, 0);
     assert!(off.get("a.b.c", 1).is_none());
+}
+
+/// What the shards really hold, counted entry by entry.
+fn counted<C>(cache: &VerifiedTokens<C>) -> usize {
+    cache
+        .shards
+        .iter()
+        .map(|shard| shard.read().by_hash.len())
+        .sum()
+}
+
+fn distinct_token(i: usize) -> String {
+    format!("eyJhbGciOiJIUzI1NiJ9.{i:0>40}.{i:0>43}")
+}
+
+#[test]
+fn as_many_tokens_as_the_bound_all_fit_however_they_spread_over_shards() {
+    // Tokens never spread evenly: with bounds per shard, a shard receiving
+    // more than its share would evict while the cache is not full.
+    let limits = CacheLimits::new(10_000, 64 << 20);
+    let cache = VerifiedTokens::new(limits);
+    assert_eq!(cache.shards.len(), 64);
+    let shared = claims("u", FAR);
+    for i in 0..limits.max_entries() {
+        cache.insert(&distinct_token(i), &shared, 1, 0, 0);
+    }
+    let missing = (0..limits.max_entries())
+        .filter(|&i| cache.get(&distinct_token(i), 1).is_none())
+        .count();
+    assert_eq!(missing, 0);
+    assert_eq!(cache.usage().entries, limits.max_entries());
+    // One more makes room by evicting one.
+    cache.insert(&distinct_token(limits.max_entries()), &shared, 1, 0, 0);
+    assert_eq!(cache.usage().entries, limits.max_entries());
+    assert_eq!(counted(&cache), limits.max_entries());
+}
+
+#[test]
+fn threads_inserting_at_once_keep_the_cache_within_its_bound() {
+    let limits = CacheLimits::new(1_000, 1 << 20);
+    let cache = VerifiedTokens::new(limits);
+    let shared = claims("u", FAR);
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let (cache, shared) = (&cache, &shared);
+            scope.spawn(move || {
+                for i in 0..20_000 {
+                    cache.insert(&distinct_token(thread * 1_000_000 + i), shared, 1, 0, 0);
+                    // The account holds what the shards hold plus the room
+                    // reserved by inserts in flight: one per thread at most.
+                    let usage = cache.usage();
+                    assert!(usage.entries <= limits.max_entries() + 4, "{usage:?}");
+                }
+            });
+        }
+    });
+    let usage = cache.usage();
+    assert!(usage.entries <= limits.max_entries() && usage.bytes <= limits.max_bytes());
+    // The account and the shards agree once every insert is done (counting
+    // shard by shard only means something then).
+    assert_eq!(counted(&cache), usage.entries);
 }
