@@ -11,8 +11,8 @@
 //!   (`jsonwebtoken` does not look at `typ`).
 //!
 //! Then `revocation_lookup`: one lookup in an empty list and in one holding
-//! a million revocations; and `cache_hit_threads`: hits on one and on two
-//! threads, each thread with tokens of its own. Before measuring, it prints
+//! a million revocations; and `threads`: hits on one and on two threads,
+//! beside a calibration of how far the machine's cores scale at best. Before measuring, it prints
 //! the heap allocations of one verification (a counting allocator).
 //!
 //! `cargo bench -p auth-core --bench verify -- --warm-up-time 1 --measurement-time 3`
@@ -279,10 +279,30 @@ fn revocation_lookup(c: &mut Criterion) {
     group.finish();
 }
 
-/// Cache hits per second on one thread and on two, each thread verifying
-/// 1,000 tokens of its own in turn (distinct tokens spread over the shards),
-/// and on two threads sharing one token (one shard).
-fn cache_hit_threads(c: &mut Criterion) {
+/// Runs `work(thread, i)` for `i` in `0..iters` on each of `threads`
+/// threads at once; the time per call as the machine sees it (elapsed time
+/// over all calls of all threads), so that perfect scaling halves it.
+fn on_threads(iters: u64, threads: usize, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for thread in 0..threads {
+            scope.spawn(move || {
+                for i in 0..iters {
+                    work(thread, i);
+                }
+            });
+        }
+    });
+    start.elapsed() / u32::try_from(threads).unwrap()
+}
+
+/// Cache hits on one thread and on two, each thread verifying 1,000 tokens
+/// of its own in turn (spread over the shards), and two threads sharing one
+/// token (one shard). Beside them, the same harness running HMAC-SHA256,
+/// which shares nothing between threads: how far this machine's two cores
+/// scale at best.
+fn threads(c: &mut Criterion) {
+    use aws_lc_rs::hmac;
     let issuer = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA).unwrap(), ISS, AUD);
     let verifier = issuer.verifier();
     let sets: Vec<Vec<String>> = (0..2)
@@ -299,34 +319,37 @@ fn cache_hit_threads(c: &mut Criterion) {
                 .collect()
         })
         .collect();
-    let shared_token = vec![sets[0][0].clone()];
-    let mut group = c.benchmark_group("cache_hit_threads");
-    for (name, per_thread) in [
-        ("1 thread", vec![&sets[0]]),
-        ("2 threads, own tokens", vec![&sets[0], &sets[1]]),
-        ("2 threads, one token", vec![&shared_token, &shared_token]),
-    ] {
+    let own = |thread: usize, i: u64| {
+        let tokens = &sets[thread];
+        let token = &tokens[i as usize % tokens.len()];
+        assert!(verifier.verify(black_box(token)).is_ok());
+    };
+    let shared = |_: usize, _: u64| {
+        assert!(verifier.verify(black_box(&sets[0][0])).is_ok());
+    };
+    let keys = [
+        hmac::Key::new(hmac::HMAC_SHA256, b"calibration key of thread 0"),
+        hmac::Key::new(hmac::HMAC_SHA256, b"calibration key of thread 1"),
+    ];
+    let message = [7u8; 64];
+    let calibration = |thread: usize, _: u64| {
+        black_box(hmac::sign(&keys[thread], black_box(&message)));
+    };
+    let mut group = c.benchmark_group("threads");
+    let cases: [(&str, usize, &(dyn Fn(usize, u64) + Sync)); 5] = [
+        ("cache hit, 1 thread", 1, &own),
+        ("cache hit, 2 threads, own tokens", 2, &own),
+        ("cache hit, 2 threads, one token", 2, &shared),
+        ("HMAC (calibration), 1 thread", 1, &calibration),
+        ("HMAC (calibration), 2 threads", 2, &calibration),
+    ];
+    for (name, count, work) in cases {
         group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                std::thread::scope(|scope| {
-                    for tokens in &per_thread {
-                        let verifier = verifier.clone();
-                        scope.spawn(move || {
-                            for i in 0..iters {
-                                let token = &tokens[i as usize % tokens.len()];
-                                assert!(verifier.verify(black_box(token)).is_ok());
-                            }
-                        });
-                    }
-                });
-                // Time per hit across the threads: what one core sees.
-                start.elapsed() / u32::try_from(per_thread.len()).unwrap()
-            });
+            b.iter_custom(|iters| on_threads(iters, count, work))
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, verify, revocation_lookup, cache_hit_threads);
+criterion_group!(benches, verify, revocation_lookup, threads);
 criterion_main!(benches);

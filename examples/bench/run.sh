@@ -13,10 +13,10 @@
 #     cold            the same 100k tokens with the cache off: every request
 #                     verified in full (the cold path)
 #
-# For each: requests per second as a share of the baseline's, and the server
-# CPU time per request (utime + stime from /proc over the measured window)
-# minus the baseline's. Medians of RUNS runs, the variants interleaved in
-# each run. Not a test.
+# For each: requests per second as a share of the no-auth baseline measured
+# just before it, and the server CPU time per request (utime + stime from
+# /proc over the measured window) minus the baseline's. Medians of RUNS
+# runs. Not a test.
 #
 #   bash examples/bench/run.sh [runs=3] [secs=10]
 #
@@ -84,35 +84,45 @@ measure() {
     'BEGIN { printf "%s %.3f\n", r, t / hz / n * 1e6 }'
 }
 
-variants=(none:none hs256:reused hs256:rotating hs256:cold eddsa:reused eddsa:rotating eddsa:cold)
+# Each variant is measured right after a no-auth baseline of its own, and
+# compared with that one: the machines these run on are shared, and their
+# speed drifts by tens of percent within minutes, so a baseline taken once
+# per run would compare moments, not code.
+variants=(hs256:reused hs256:rotating hs256:cold eddsa:reused eddsa:rotating eddsa:cold)
 for run in $(seq "$runs"); do
   for variant in "${variants[@]}"; do
     auth="${variant%%:*}"
     kind="${variant##*:}"
     case "$kind" in
-      none) tokens="$work/hs256.reused" cache=on warmup=2 ;;
       reused) tokens="$work/$auth.reused" cache=on warmup=2 ;;
       # Long enough for every token to be sent once (EdDSA runs ~13k req/s
       # cold here): what follows is the steady state of 100k live clients.
       rotating) tokens="$work/$auth.rotating" cache=on warmup="${ROTATING_WARMUP:-12}" ;;
       cold) tokens="$work/$auth.rotating" cache=off warmup=2 ;;
     esac
-    echo "$run $variant $(measure "$auth" "$tokens" "$cache" "$warmup")" | tee -a "$work/results"
+    # Odd runs take the baseline first, even runs second: a drift of the
+    # machine's speed then favours neither side in the median.
+    base() { echo "$run $variant base $(measure none "$work/$auth.reused" on 2)" | tee -a "$work/results"; }
+    test() { echo "$run $variant test $(measure "$auth" "$tokens" "$cache" "$warmup")" | tee -a "$work/results"; }
+    if [ $((run % 2)) = 1 ]; then base; test; else test; base; fi
   done
 done
 
 python3 - "$work/results" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
-runs = sorted({r[0] for r in rows})
-def per_run(variant, col):
-    return {r[0]: float(r[col]) for r in rows if r[1] == variant}
-base_rps, base_cpu = per_run("none:none", 2), per_run("none:none", 3)
-print(f"\n{'variant':<16} {'req/s (median)':>15} {'share of none':>14} {'added CPU µs/req':>17}")
-for variant in ["none:none", "hs256:reused", "hs256:rotating", "hs256:cold",
+def pairs(variant):
+    runs = sorted({r[0] for r in rows if r[1] == variant})
+    get = lambda run, role: next(r for r in rows if r[:3] == [run, variant, role])
+    return [(get(run, "base"), get(run, "test")) for run in runs]
+bases = [float(r[3]) for r in rows if r[2] == "base"]
+print(f"\nno auth: {statistics.median(bases):.0f} req/s (median of {len(bases)} baselines)")
+print(f"{'variant':<16} {'req/s (median)':>15} {'share of no-auth':>17} {'added CPU µs/req':>17}")
+for variant in ["hs256:reused", "hs256:rotating", "hs256:cold",
                 "eddsa:reused", "eddsa:rotating", "eddsa:cold"]:
-    rps, cpu = per_run(variant, 2), per_run(variant, 3)
-    share = statistics.median(rps[r] / base_rps[r] for r in runs)
-    added = statistics.median(cpu[r] - base_cpu[r] for r in runs)
-    print(f"{variant:<16} {statistics.median(rps.values()):>15.0f} {share:>14.2f} {added:>17.2f}")
+    p = pairs(variant)
+    rps = statistics.median(float(t[3]) for _, t in p)
+    share = statistics.median(float(t[3]) / float(b[3]) for b, t in p)
+    added = statistics.median(float(t[4]) - float(b[4]) for b, t in p)
+    print(f"{variant:<16} {rps:>15.0f} {share:>17.2f} {added:>17.2f}")
 PY
