@@ -41,12 +41,36 @@ fn cached(verifier: &Verifier, token: &str) -> Result<Arc<AccessClaims>, TokenRe
     Ok(second)
 }
 
-#[test]
-fn a_cached_token_is_refused_at_once_when_its_jti_is_revoked() -> TestResult {
-    let issuer = issuer(Algorithm::EdDSA)?;
+/// An issuer, its verifier, and a token of `u1` already in the verifier's
+/// cache, with its claims.
+struct Cached {
+    issuer: TokenIssuer,
+    verifier: Verifier,
+    token: String,
+    claims: Arc<AccessClaims>,
+}
+
+fn cached_token(alg: Algorithm) -> Result<Cached, Box<dyn std::error::Error>> {
+    let issuer = issuer(alg)?;
     let verifier = issuer.verifier();
     let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;
     let claims = cached(&verifier, &token)?;
+    Ok(Cached {
+        issuer,
+        verifier,
+        token,
+        claims,
+    })
+}
+
+#[test]
+fn a_cached_token_is_refused_at_once_when_its_jti_is_revoked() -> TestResult {
+    let Cached {
+        issuer,
+        verifier,
+        token,
+        claims,
+    } = cached_token(Algorithm::EdDSA)?;
     issuer.revocations().revoke_jti(&claims.jti, claims.exp);
     assert_eq!(verifier.verify(&token).err(), Some(TokenRejection::Revoked));
     Ok(())
@@ -75,11 +99,13 @@ fn a_cached_token_is_refused_at_once_when_its_session_is_revoked() -> TestResult
 
 #[test]
 fn a_cached_token_is_refused_at_once_when_its_user_is_revoked() -> TestResult {
-    let issuer = issuer(Algorithm::EdDSA)?;
-    let verifier = issuer.verifier();
-    let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;
+    let Cached {
+        issuer,
+        verifier,
+        token,
+        claims,
+    } = cached_token(Algorithm::EdDSA)?;
     let bystander = issuer.issue(&TokenRequest::new("u2"))?.access_token;
-    let claims = cached(&verifier, &token)?;
     cached(&verifier, &bystander)?;
     issuer
         .revocations()
@@ -119,16 +145,18 @@ fn a_cached_token_is_refused_once_the_clock_passes_its_exp_and_before_its_nbf() 
 
 #[test]
 fn a_cached_token_is_refused_at_once_when_its_key_is_retired() -> TestResult {
-    let issuer = issuer(Algorithm::EdDSA)?;
-    let verifier = issuer.verifier();
+    let Cached {
+        issuer,
+        verifier,
+        token,
+        claims,
+    } = cached_token(Algorithm::EdDSA)?;
     let old_kid = issuer
         .keys()
         .signing_key()
         .ok_or("no key")?
         .kid()
         .to_owned();
-    let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;
-    let claims = cached(&verifier, &token)?;
 
     // A rotation keeps the old key verifying: the token is checked again
     // under the new key set (new claims) and still accepted.
@@ -197,10 +225,12 @@ fn a_cached_token_is_refused_while_the_revocation_view_is_stale() -> TestResult 
 
 #[test]
 fn a_token_one_byte_away_from_a_cached_one_is_never_taken_for_it() -> TestResult {
-    let issuer = issuer(Algorithm::HS256)?;
-    let verifier = issuer.verifier();
-    let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;
-    let claims = cached(&verifier, &token)?;
+    let Cached {
+        issuer: _issuer,
+        verifier,
+        token,
+        claims,
+    } = cached_token(Algorithm::HS256)?;
     let bytes = token.as_bytes();
     for i in 0..bytes.len() {
         for replacement in [b'A', b'.', b'_'] {
@@ -233,10 +263,12 @@ fn a_token_one_byte_away_from_a_cached_one_is_never_taken_for_it() -> TestResult
 
 #[test]
 fn a_revocation_holds_for_every_thread_as_soon_as_it_is_made() -> TestResult {
-    let issuer = issuer(Algorithm::HS256)?;
-    let verifier = issuer.verifier();
-    let token = issuer.issue(&TokenRequest::new("u1"))?.access_token;
-    let claims = cached(&verifier, &token)?;
+    let Cached {
+        issuer,
+        verifier,
+        token,
+        claims,
+    } = cached_token(Algorithm::HS256)?;
     let revoked = AtomicBool::new(false);
     // Each reader hits the cache until it has seen the token refused after
     // the revocation was made, counting acceptances after it was made.
