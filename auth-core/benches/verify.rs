@@ -279,10 +279,13 @@ fn revocation_lookup(c: &mut Criterion) {
     group.finish();
 }
 
+/// The work of one thread of [`on_threads`]: `work(thread, i)`.
+type Work<'a> = &'a (dyn Fn(usize, u64) + Sync);
+
 /// Runs `work(thread, i)` for `i` in `0..iters` on each of `threads`
 /// threads at once; the time per call as the machine sees it (elapsed time
 /// over all calls of all threads), so that perfect scaling halves it.
-fn on_threads(iters: u64, threads: usize, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
+fn on_threads(iters: u64, threads: usize, work: Work<'_>) -> Duration {
     let start = Instant::now();
     std::thread::scope(|scope| {
         for thread in 0..threads {
@@ -336,7 +339,7 @@ fn threads(c: &mut Criterion) {
         black_box(hmac::sign(&keys[thread], black_box(&message)));
     };
     let mut group = c.benchmark_group("threads");
-    let cases: [(&str, usize, &(dyn Fn(usize, u64) + Sync)); 5] = [
+    let cases: [(&str, usize, Work<'_>); 5] = [
         ("cache hit, 1 thread", 1, &own),
         ("cache hit, 2 threads, own tokens", 2, &own),
         ("cache hit, 2 threads, one token", 2, &shared),

@@ -210,6 +210,22 @@ pub(crate) enum PublicKey {
 }
 
 impl PublicKey {
+    /// Whether `other` is the same key material (the HMAC secret compared
+    /// in constant time).
+    #[cfg(feature = "remote-jwks")]
+    pub(crate) fn same_as(&self, other: &PublicKey) -> bool {
+        use subtle::ConstantTimeEq as _;
+        match (self, other) {
+            (PublicKey::Ed25519(a), PublicKey::Ed25519(b))
+            | (PublicKey::EcP256(a), PublicKey::EcP256(b)) => a == b,
+            (PublicKey::Rsa { n, e }, PublicKey::Rsa { n: n2, e: e2 }) => n == n2 && e == e2,
+            (PublicKey::Hmac(a), PublicKey::Hmac(b)) => {
+                bool::from(a.as_slice().ct_eq(b.as_slice()))
+            }
+            _ => false,
+        }
+    }
+
     /// The RFC 7638 JWK thumbprint, or for HS256 a truncated SHA-256 of the
     /// secret under a domain label (long enough to tell keys apart, too short to
     /// matter as a hash of a 256-bit or longer secret).

@@ -53,14 +53,29 @@ pub(crate) struct WeakKeySet {
 #[cfg(feature = "remote-jwks")]
 impl WeakKeySet {
     /// Replaces every verification key at once, if the set still exists;
-    /// `false` when every handle to it is gone.
+    /// `false` when every handle to it is gone. The same keys again leave the
+    /// snapshot as it is: a new generation would make every verifier check
+    /// its cached tokens afresh, and a refresh can be triggered from outside
+    /// (a token naming an unknown key), at most every few seconds.
     pub(crate) fn replace_verifying(&self, verifying: Vec<VerifyingKey>) -> bool {
         let Some(state) = self.state.upgrade() else {
             return false;
         };
+        if same_keys(&state.load().verifying, &verifying) {
+            return true;
+        }
         state.rcu(|keys| Keys::new(keys.signing.clone(), verifying.clone()));
         true
     }
+}
+
+#[cfg(feature = "remote-jwks")]
+/// Whether two lists hold the same keys, in the same order.
+fn same_keys(held: &[VerifyingKey], fetched: &[VerifyingKey]) -> bool {
+    held.len() == fetched.len()
+        && held.iter().zip(fetched).all(|(a, b)| {
+            a.kid() == b.kid() && a.algorithm() == b.algorithm() && a.public().same_as(b.public())
+        })
 }
 
 /// One consistent snapshot of a key set.
@@ -257,5 +272,32 @@ impl fmt::Debug for KeySet {
             .field("signing", &keys.signing.as_ref().map(SigningKey::kid))
             .field("verifying", &keys.verifying)
             .finish()
+    }
+}
+
+#[cfg(all(test, feature = "remote-jwks"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_with_the_same_keys_keeps_the_generation() -> Result<(), KeyError> {
+        let keys = KeySet::verify_only([SigningKey::generate(Algorithm::EdDSA)?
+            .verifying_key()
+            .clone()])?;
+        let weak = keys.downgrade();
+        let before = keys.generation();
+        assert!(weak.replace_verifying(keys.verifying_keys()));
+        assert_eq!(
+            keys.generation(),
+            before,
+            "the same keys: the same snapshot"
+        );
+
+        let other = SigningKey::generate(Algorithm::EdDSA)?
+            .verifying_key()
+            .clone();
+        assert!(weak.replace_verifying(vec![other]));
+        assert_ne!(keys.generation(), before, "other keys: a new generation");
+        Ok(())
     }
 }
