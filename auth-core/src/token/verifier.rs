@@ -178,7 +178,7 @@ impl<C> Verifier<C> {
     }
 
     /// What the cache of accepted tokens holds now (`None` without a cache):
-    /// for metrics. Reads every shard.
+    /// for metrics. Two atomic loads.
     pub fn cache_usage(&self) -> Option<CacheUsage> {
         self.cache.as_deref().map(VerifiedTokens::usage)
     }
