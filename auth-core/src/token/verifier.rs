@@ -245,9 +245,19 @@ impl<C: Claims> Verifier<C> {
 
     /// Verifies `token` as of `now` (seconds since the epoch).
     pub fn verify_at(&self, token: &str, now: i64) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
-        if let Some(claims) = self.cached(token, now) {
-            return claims;
+        match self.cached(token, now) {
+            Some(answer) => answer,
+            None => self.verify_in_full(token, now),
         }
+    }
+
+    /// Verifies `token` as of `now` without asking the cache (and keeps it
+    /// there when it is accepted): for callers that asked the cache already.
+    pub(super) fn verify_in_full(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Arc<AccessClaims<C>>, TokenRejection> {
         let shared = &*self.shared;
         let mut claims_buffer = jws::SegmentBuffer::new();
         let verified = jws::verify_compact(
