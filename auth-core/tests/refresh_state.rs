@@ -9,7 +9,7 @@ mod services;
 
 use std::future::Future;
 
-use auth_core::flow::{FlowConfig, TokenPair};
+use auth_core::flow::{ClientInfo, FlowConfig, TokenPair};
 use auth_core::store::{MemoryStore, NewUser, Store};
 use auth_core::{Algorithm, Authenticator, KeySet, PasswordPolicy, TokenIssuer};
 use services::postgres::{admin_pool, in_scratch_schema, open};
@@ -47,7 +47,7 @@ where
         .await
         .unwrap();
     let mut tokens: TokenPair = auth
-        .start_session(&user, vec!["pwd".to_owned()], now())
+        .start_session(&user, vec!["pwd".to_owned()], now(), &ClientInfo::unknown())
         .await
         .unwrap();
     tokens = auth.refresh(tokens.refresh.expose(), None).await.unwrap();

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use auth_core::flow::ClientInfo;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
     MemoryStore, NextRefresh, OneTimeStore, PresentedRefresh, Revocation, RevocationStore,
@@ -52,6 +53,9 @@ async fn fill(store: &MemoryStore, expires_at: i64) -> usize {
             amr: vec!["pwd".into()],
             auth_time: expires_at - 3600,
             created_at: expires_at - 3600,
+            last_used_at: expires_at - 3600,
+            ip: None,
+            user_agent: None,
         };
         let refresh = SecretHash::of("test", format!("refresh-{i}").as_bytes());
         store
@@ -132,6 +136,9 @@ async fn a_family_stays_one_record_however_often_it_rotates() {
         amr: vec!["pwd".into()],
         auth_time: at,
         created_at: at,
+        last_used_at: at,
+        ip: None,
+        user_agent: None,
     };
     let mut current = SecretHash::of("test", b"refresh-0");
     store
@@ -153,7 +160,14 @@ async fn a_family_stays_one_record_however_often_it_rotates() {
             sealed: vec![0; 100],
         };
         let rotation = store
-            .rotate_refresh(&presented, &successor, at, at + 10 + step as i64, 10)
+            .rotate_refresh(
+                &presented,
+                &successor,
+                at,
+                at + 10 + step as i64,
+                10,
+                &ClientInfo::unknown(),
+            )
             .await
             .unwrap();
         assert!(matches!(rotation, Rotation::Rotated(_)), "step {step}");

@@ -16,6 +16,7 @@ mod services;
 use std::time::Duration;
 
 use auth_core::StoreError;
+use auth_core::flow::ClientInfo;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
     ApiKey, ApiKeyStore, NewUser, OneTimeStore, PostgresStore, Revocation, RevocationStore,
@@ -119,6 +120,9 @@ fn session(user_id: &str, at: i64) -> Session {
         amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
         auth_time: at,
         created_at: at,
+        last_used_at: at,
+        ip: None,
+        user_agent: None,
     }
 }
 
@@ -143,7 +147,14 @@ async fn purge_removes_exactly_the_rows_past_their_expiry() {
             .unwrap();
         let first = first_token(&kept.sid, hash("kept-0"), at + 100);
         let rotated = store
-            .rotate_refresh(&first, &successor(&first, hash("kept-1")), at, at + 200, 10)
+            .rotate_refresh(
+                &first,
+                &successor(&first, hash("kept-1")),
+                at,
+                at + 200,
+                10,
+                &ClientInfo::unknown(),
+            )
             .await
             .unwrap();
         assert_eq!(rotated, Rotation::Rotated(kept.clone()));
@@ -253,7 +264,14 @@ async fn everything_survives_a_reconnect() {
             .unwrap();
         let token = first_token(&live.sid, hash("r-0"), at + 3600);
         first
-            .rotate_refresh(&token, &successor(&token, hash("r-1")), at, at + 3600, 10)
+            .rotate_refresh(
+                &token,
+                &successor(&token, hash("r-1")),
+                at,
+                at + 3600,
+                10,
+                &ClientInfo::unknown(),
+            )
             .await
             .unwrap();
         let logout_all = Revocation::User {
@@ -295,7 +313,8 @@ async fn everything_survives_a_reconnect() {
                     &successor(&token, hash("r-2")),
                     at + 11,
                     at + 3600,
-                    10
+                    10,
+                    &ClientInfo::unknown()
                 )
                 .await
                 .unwrap(),
@@ -461,7 +480,9 @@ async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
         let down = tokio::time::timeout(HANG_GUARD, async {
             (
                 store.user_by_name("patient").await,
-                store.rotate_refresh(&token, &next, at, at + 600, 10).await,
+                store
+                    .rotate_refresh(&token, &next, at, at + 600, 10, &ClientInfo::unknown())
+                    .await,
                 store
                     .revoke(&Revocation::Session {
                         sid: "s".into(),
@@ -486,7 +507,7 @@ async fn an_outage_is_store_unavailable_and_the_store_recovers_by_itself() {
         );
         assert_eq!(
             store
-                .rotate_refresh(&token, &next, at, at + 600, 10)
+                .rotate_refresh(&token, &next, at, at + 600, 10, &ClientInfo::unknown())
                 .await
                 .unwrap(),
             Rotation::Rotated(session("patient", at)),

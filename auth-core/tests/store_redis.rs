@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use auth_core::StoreError;
+use auth_core::flow::ClientInfo;
 use auth_core::store::conformance::{self, StoreFactory};
 use auth_core::store::{
     ApiKey, ApiKeyStore, NewUser, OneTimeStore, PresentedRefresh, RedisStore, Revocation,
@@ -109,6 +110,9 @@ async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
         amr: vec!["pwd".into()],
         auth_time: at,
         created_at: at,
+        last_used_at: at,
+        ip: None,
+        user_agent: None,
     };
     let (first, second) = (hash("refresh"), hash("refresh"));
     store
@@ -117,7 +121,14 @@ async fn every_key_expires_when_it_stops_mattering_except_permanent_records() {
         .unwrap();
     let presented = first_token("sid-1", first, at + 600);
     let rotation = store
-        .rotate_refresh(&presented, &successor(&presented, second), at, at + 900, 10)
+        .rotate_refresh(
+            &presented,
+            &successor(&presented, second),
+            at,
+            at + 900,
+            10,
+            &ClientInfo::unknown(),
+        )
         .await;
     assert_eq!(rotation.unwrap(), Rotation::Rotated(session.clone()));
     let jti = "jti-1".to_owned();
@@ -223,7 +234,14 @@ async fn malformed_records_are_store_unavailable_not_panics() {
             let presented = first_token("wrong-type", hash("refresh"), now() + 60);
             let next = successor(&presented, hash("refresh"));
             store
-                .rotate_refresh(&presented, &next, now(), now() + 60, 10)
+                .rotate_refresh(
+                    &presented,
+                    &next,
+                    now(),
+                    now() + 60,
+                    10,
+                    &ClientInfo::unknown(),
+                )
                 .await
                 .map(|_| ())
         },
@@ -362,6 +380,9 @@ async fn start_session(store: &RedisStore) -> (Session, PresentedRefresh) {
         amr: vec!["pwd".into()],
         auth_time: at,
         created_at: at,
+        last_used_at: at,
+        ip: None,
+        user_agent: None,
     };
     let token = hash("refresh");
     store
@@ -390,7 +411,14 @@ async fn the_store_recovers_by_itself_when_redis_comes_back() {
         assert_unavailable(
             "rotate_refresh",
             store
-                .rotate_refresh(&token, &next, now(), now() + 600, 10)
+                .rotate_refresh(
+                    &token,
+                    &next,
+                    now(),
+                    now() + 600,
+                    10,
+                    &ClientInfo::unknown(),
+                )
                 .await,
         );
         assert_unavailable("user_by_name", store.user_by_name("ada").await);
@@ -427,6 +455,7 @@ async fn the_store_recovers_by_itself_when_redis_comes_back() {
             now(),
             now() + 600,
             10,
+            &ClientInfo::unknown(),
         )
         .await
         .unwrap();
@@ -458,6 +487,7 @@ async fn an_unresponsive_redis_times_out_instead_of_hanging() {
                     now(),
                     now() + 600,
                     10,
+                    &ClientInfo::unknown(),
                 )
                 .await,
         );

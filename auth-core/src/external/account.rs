@@ -104,7 +104,7 @@ impl Authenticator {
         let now = crate::time::now();
         let auth_time = identity.auth_time.filter(|t| *t <= now).unwrap_or(now);
         let tokens = self
-            .start_session(&user, federated_amr(&identity.amr), auth_time)
+            .start_session(&user, federated_amr(&identity.amr), auth_time, &client)
             .await?;
         crate::flow::events::security_event!(info, "login.succeeded", client, user = %user.id, method = "fed");
         Ok(ExternalLogin {

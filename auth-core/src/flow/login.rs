@@ -113,7 +113,7 @@ impl Authenticator {
         }
         security_event!(info, "login.succeeded", client, user = %user.id, method = "pwd");
         let tokens = self
-            .start_session(&user, vec!["pwd".to_owned()], crate::time::now())
+            .start_session(&user, vec!["pwd".to_owned()], crate::time::now(), &client)
             .await?;
         Ok(LoginOutcome::Tokens(tokens))
     }

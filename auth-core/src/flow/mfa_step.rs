@@ -62,7 +62,8 @@ impl Authenticator {
         reservation.succeeded(self).await?;
         security_event!(info, "login.succeeded", client, user = %user.id, method = "mfa");
         let amr = MFA_AMR.iter().map(|m| (*m).to_owned()).collect();
-        self.start_session(&user, amr, pending.auth_time).await
+        self.start_session(&user, amr, pending.auth_time, &client)
+            .await
     }
 
     /// Spends the `mfa_token` of a second step whose factor checked out. It

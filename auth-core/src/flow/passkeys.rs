@@ -217,7 +217,8 @@ impl Authenticator {
         reservation.succeeded(self).await?;
         security_event!(info, "login.succeeded", client, user = %user.id, method = "hwk");
         let amr = SIGN_IN_AMR.iter().map(|m| (*m).to_owned()).collect();
-        self.start_session(&user, amr, crate::time::now()).await
+        self.start_session(&user, amr, crate::time::now(), &client)
+            .await
     }
 
     /// Options for the passkey as second step: the user's passkeys allowed,
@@ -298,7 +299,8 @@ impl Authenticator {
         reservation.succeeded(self).await?;
         security_event!(info, "login.succeeded", client, user = %user.id, method = "mfa");
         let amr = SECOND_STEP_AMR.iter().map(|m| (*m).to_owned()).collect();
-        self.start_session(&user, amr, pending.auth_time).await
+        self.start_session(&user, amr, pending.auth_time, &client)
+            .await
     }
 
     /// The user an assertion proves, or `None` when it does not verify;

@@ -10,11 +10,14 @@ use crate::token::{AccessClaims, TokenRequest};
 impl Authenticator {
     /// Starts a session for `user` (after the password step, the second step
     /// or an external login): a new refresh-token family and its first tokens.
+    /// The session records `client` (address and user agent), for the person
+    /// to recognise it in [`Authenticator::sessions`].
     pub async fn start_session(
         &self,
         user: &User,
         amr: Vec<String>,
         auth_time: i64,
+        client: &ClientInfo,
     ) -> Result<TokenPair, FlowError> {
         let inner = &*self.inner;
         let now = crate::time::now();
@@ -24,6 +27,9 @@ impl Authenticator {
             amr,
             auth_time,
             created_at: now,
+            last_used_at: now,
+            ip: client.ip(),
+            user_agent: client.user_agent().map(str::to_owned),
         };
         let refresh_expires_at = now.saturating_add(secs(inner.config.refresh_ttl));
         let (refresh, hash) =
@@ -96,6 +102,7 @@ impl Authenticator {
                 now,
                 next_expires_at,
                 inner.config.reuse_interval_secs(),
+                &client,
             )
             .await?;
         match rotation {
@@ -207,6 +214,38 @@ impl Authenticator {
             .await?;
         }
         security_event!(info, "logout_all", client, user = %user_id);
+        Ok(())
+    }
+
+    /// The live sessions of `user_id`, the most recently used first: where
+    /// the person is signed in, for a page that lets them end one.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<Session>, FlowError> {
+        let mut sessions = self.inner.store.user_sessions(user_id).await?;
+        sessions.sort_by(|a, b| {
+            (b.last_used_at, b.created_at, &b.sid).cmp(&(a.last_used_at, a.created_at, &a.sid))
+        });
+        Ok(sessions)
+    }
+
+    /// Ends session `sid` of `user_id` ("sign out that device"): its refresh
+    /// token stops working at once, its access tokens as soon as each
+    /// instance has the revocation (at once here, within a second elsewhere
+    /// with a shared store). [`FlowError::NotFound`] when `user_id` has no
+    /// such live session: another user's session is not theirs to end, and
+    /// not theirs to learn about either.
+    pub async fn end_session(
+        &self,
+        user_id: &str,
+        sid: &str,
+        client: impl Into<ClientInfo>,
+    ) -> Result<(), FlowError> {
+        let client = client.into();
+        match self.inner.store.session(sid).await? {
+            Some(session) if session.user_id == user_id => {}
+            _ => return Err(FlowError::NotFound),
+        }
+        self.revoke_session(sid).await?;
+        security_event!(info, "session.ended", client, user = %user_id, sid = %sid);
         Ok(())
     }
 

@@ -23,6 +23,8 @@ mod sync;
 
 use async_trait::async_trait;
 
+use crate::flow::ClientInfo;
+
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisStore, decode_revocation_message};
@@ -99,6 +101,10 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Of concurrent calls with the current token, exactly one rotates; within
     /// the interval the others get [`Rotation::Repeated`], with a zero
     /// interval the first of them revokes the family.
+    ///
+    /// A rotation is a use of the session: it records `now` as its
+    /// `last_used_at` and `client` as its address and user agent, and
+    /// [`Rotation::Rotated`] carries the session so updated.
     async fn rotate_refresh(
         &self,
         presented: &PresentedRefresh,
@@ -106,6 +112,7 @@ pub trait SessionStore: Send + Sync + 'static {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
+        client: &ClientInfo,
     ) -> Result<Rotation, StoreError>;
 
     /// The live session `sid`; `None` once it is revoked or expired.
@@ -116,6 +123,10 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Revokes every session of `user_id`; returns those that were live.
     async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError>;
+
+    /// The live sessions of `user_id`, in no particular order (for a person
+    /// to see where they are signed in).
+    async fn user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError>;
 }
 
 /// Revocations, kept so that every instance (and a restarted one) can load them.

@@ -1,6 +1,7 @@
 //! The records the stores hold.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -151,6 +152,14 @@ pub struct Session {
     pub auth_time: i64,
     /// When the session was created.
     pub created_at: i64,
+    /// When it was last used: its creation, then each rotation of its
+    /// refresh token.
+    pub last_used_at: i64,
+    /// The client's address at the last use, as the HTTP layer saw it.
+    pub ip: Option<IpAddr>,
+    /// The client's `User-Agent` at the last use, as the browser sent it,
+    /// bounded (see [`ClientInfo`](crate::flow::ClientInfo)).
+    pub user_agent: Option<String>,
 }
 
 /// A refresh token as presented, after its authenticity was checked: the

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use auth_core::Authenticator;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, post};
+use axum::routing::{delete, get, post};
 
 use crate::cookies::CookieConfig;
 use crate::response::rejection::DEFAULT_REALM;
@@ -39,6 +39,8 @@ pub use json::{JsonBody, MAX_BODY_BYTES};
 /// | `POST /refresh` | refresh cookie, same-origin | 200 token response + the next refresh cookie |
 /// | `POST /logout` | bearer (+ refresh cookie) | 204, cookies cleared |
 /// | `POST /logout-all` | bearer | 204, cookies cleared |
+/// | `GET /sessions` | bearer | 200 `{"sessions": [{"id","created_at","last_used_at","ip","user_agent","current"}]}` |
+/// | `DELETE /sessions/{id}` | bearer, recent | 204; that session's tokens are refused |
 /// | `POST /api-keys` `{"name"}` | bearer | 201 `{"id","key"}` |
 /// | `DELETE /api-keys/{id}` | bearer | 204 |
 /// | `POST /passkeys/register/options` (feature `passkeys`) | bearer, recent | 200 `{"publicKey"}` |
@@ -167,6 +169,8 @@ impl AuthRoutes {
             .route("/refresh", post(session::refresh))
             .route("/logout", post(session::logout))
             .route("/logout-all", post(session::logout_all))
+            .route("/sessions", get(session::list))
+            .route("/sessions/{id}", delete(session::end))
             .route("/api-keys", post(api_keys::create))
             .route("/api-keys/{id}", delete(api_keys::revoke));
         #[cfg(feature = "passkeys")]
@@ -176,7 +180,7 @@ impl AuthRoutes {
                 post(passkeys::registration_options),
             )
             .route("/passkeys/register", post(passkeys::register))
-            .route("/passkeys", axum::routing::get(passkeys::list))
+            .route("/passkeys", get(passkeys::list))
             .route("/passkeys/{id}", delete(passkeys::delete))
             .route("/passkeys/login/options", post(passkeys::sign_in_options))
             .route("/passkeys/login", post(passkeys::sign_in))
@@ -184,7 +188,6 @@ impl AuthRoutes {
         #[cfg(feature = "oidc")]
         let router = self.oidc.into_iter().fold(router, |router, login| {
             use axum::extract::{Query, State};
-            use axum::routing::get;
             let name = login.name().to_owned();
             let for_callback = Arc::clone(&login);
             router

@@ -32,6 +32,7 @@ mod api_keys;
 mod ephemeral;
 mod passkeys;
 mod races;
+mod session_list;
 mod sessions;
 mod users;
 
@@ -60,6 +61,7 @@ pub use passkeys::{
     passkeys_are_shared_across_instances, passkeys_create_list_delete,
 };
 pub use races::{rotation_concurrent_across_instances, rotation_concurrent_one_token};
+pub use session_list::{rotation_records_the_last_use, sessions_are_listed_per_user};
 pub use sessions::{
     rotation_chain, rotation_expired_token_is_invalid, rotation_reuse_interval,
     rotation_reuse_revokes_the_family, sessions_revoked_by_sid, sessions_revoked_by_user,
@@ -108,6 +110,8 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     check!(rotation_expired_token_is_invalid);
     check!(sessions_revoked_by_sid);
     check!(sessions_revoked_by_user);
+    check!(sessions_are_listed_per_user);
+    check!(rotation_records_the_last_use);
     check!(rotation_concurrent_one_token);
     check!(one_time_used_concurrently_once);
     check!(one_time_expired_mark_is_usable_again);

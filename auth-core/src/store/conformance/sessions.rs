@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{Must, now, random_hash, unique};
+use crate::flow::ClientInfo;
 use crate::store::{
     NextRefresh, PresentedRefresh, Rotation, SecretHash, Session, SessionStore, Store,
 };
@@ -13,7 +14,7 @@ pub(super) const TTL: i64 = 3600;
 /// The reuse interval of the checks that use one.
 pub(super) const INTERVAL: i64 = 10;
 
-fn session_of(user_id: &str) -> Session {
+pub(super) fn session_of(user_id: &str) -> Session {
     let at = now();
     Session {
         sid: unique("sid"),
@@ -21,6 +22,34 @@ fn session_of(user_id: &str) -> Session {
         amr: vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()],
         auth_time: at - 5,
         created_at: at,
+        last_used_at: at,
+        ip: None,
+        user_agent: None,
+    }
+}
+
+/// `rotation` with its session's activity (last use, address, user agent)
+/// set back to what [`session_of`] starts with: the rotation checks compare
+/// which session a rotation names, the activity checks (`session_list`)
+/// what it records.
+fn without_activity(rotation: Rotation) -> Rotation {
+    let reset = |mut session: Session| {
+        session.last_used_at = session.created_at;
+        session.ip = None;
+        session.user_agent = None;
+        session
+    };
+    match rotation {
+        Rotation::Rotated(session) => Rotation::Rotated(reset(session)),
+        Rotation::Reused(session) => Rotation::Reused(reset(session)),
+        Rotation::Repeated {
+            session,
+            sealed_successor,
+        } => Rotation::Repeated {
+            session: reset(session),
+            sealed_successor,
+        },
+        Rotation::Invalid => Rotation::Invalid,
     }
 }
 
@@ -65,7 +94,7 @@ impl Token {
 }
 
 /// Starts `session` with a first token valid until `expires_at`.
-async fn start_session<S: SessionStore + ?Sized>(
+pub(super) async fn start_session<S: SessionStore + ?Sized>(
     store: &S,
     session: &Session,
     expires_at: i64,
@@ -91,13 +120,27 @@ pub(super) async fn start<S: SessionStore + ?Sized>(store: &S) -> (Session, Toke
     (session, first)
 }
 
-/// Presents `token` at `at`, for `next`, with the reuse interval `interval`.
+/// Presents `token` at `at`, for `next`, with the reuse interval `interval`,
+/// from an unknown client; the session's activity is left out of the outcome
+/// (see [`without_activity`]).
 pub(super) async fn present_at<S: SessionStore + ?Sized>(
     store: &S,
     token: &Token,
     next: &Token,
     at: i64,
     interval: i64,
+) -> Rotation {
+    without_activity(present_from(store, token, next, (at, interval), &ClientInfo::unknown()).await)
+}
+
+/// Presents `token` at `at` with the reuse interval `interval`, from `client`,
+/// for `next`; the outcome as the store returns it.
+pub(super) async fn present_from<S: SessionStore + ?Sized>(
+    store: &S,
+    token: &Token,
+    next: &Token,
+    (at, interval): (i64, i64),
+    client: &ClientInfo,
 ) -> Rotation {
     store
         .rotate_refresh(
@@ -106,6 +149,7 @@ pub(super) async fn present_at<S: SessionStore + ?Sized>(
             at,
             next.expires_at,
             interval,
+            client,
         )
         .await
         .must("rotate_refresh")

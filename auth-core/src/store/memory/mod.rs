@@ -27,6 +27,7 @@ use super::{
     Passkey, PasskeyStore, PasskeyUse, PresentedRefresh, Revocation, RevocationStore, Rotation,
     SecretHash, Session, SessionStore, ThrottleStore, TotpState, User, UserStore,
 };
+use crate::flow::ClientInfo;
 use crate::store::StoreError;
 use crate::time::now as clock;
 
@@ -205,10 +206,17 @@ impl SessionStore for MemoryStore {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
+        client: &ClientInfo,
     ) -> Result<Rotation, StoreError> {
         let mut sessions = lock(&self.inner.sessions);
         sessions.sweep(clock());
-        Ok(sessions.rotate(presented, next, now, next_expires_at, reuse_interval))
+        Ok(sessions.rotate(
+            presented,
+            next,
+            (now, next_expires_at),
+            reuse_interval,
+            client,
+        ))
     }
 
     async fn session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
@@ -227,6 +235,10 @@ impl SessionStore for MemoryStore {
         let at = clock();
         sessions.sweep(at);
         Ok(sessions.revoke_user(user_id, at))
+    }
+
+    async fn user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
+        Ok(lock(&self.inner.sessions).of_user(user_id, clock()))
     }
 }
 
@@ -431,6 +443,9 @@ mod tests {
                 amr: Vec::new(),
                 auth_time: at,
                 created_at: at,
+                last_used_at: at,
+                ip: None,
+                user_agent: None,
             };
             let first = SecretHash::of("t", format!("a{i}").as_bytes());
             let next = SecretHash::of("t", format!("b{i}").as_bytes());
@@ -451,7 +466,14 @@ mod tests {
                 sealed: vec![1, 2, 3],
             };
             let rotation = store
-                .rotate_refresh(&presented, &successor, at, at + 20, 10)
+                .rotate_refresh(
+                    &presented,
+                    &successor,
+                    at,
+                    at + 20,
+                    10,
+                    &ClientInfo::unknown(),
+                )
                 .await
                 .unwrap();
             assert!(matches!(rotation, Rotation::Rotated(_)));

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::flow::ClientInfo;
 use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session};
 
 use super::expiry::ExpiryQueue;
@@ -61,9 +62,9 @@ impl Sessions {
         &mut self,
         presented: &PresentedRefresh,
         next: &NextRefresh,
-        now: i64,
-        next_expires_at: i64,
+        (now, next_expires_at): (i64, i64),
         reuse_interval: i64,
+        client: &ClientInfo,
     ) -> Rotation {
         // An expired token is refused before anything else: it proves
         // nothing, not even reuse.
@@ -93,6 +94,9 @@ impl Sessions {
             // the sweep finds the later expiry and schedules that instead, so
             // a family has one entry however often it rotates.
             family.expires_at = family.expires_at.max(next_expires_at);
+            family.session.last_used_at = now;
+            family.session.ip = client.ip();
+            family.session.user_agent = client.user_agent().map(str::to_owned);
             return Rotation::Rotated(family.session.clone());
         }
         if presented.generation > current {
@@ -121,6 +125,16 @@ impl Sessions {
             .get(sid)
             .filter(|family| family.expires_at > now)
             .map(|family| family.session.clone())
+    }
+
+    /// The live sessions of `user_id`.
+    pub(super) fn of_user(&self, user_id: &str, now: i64) -> Vec<Session> {
+        self.by_user
+            .get(user_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|sid| self.live(sid, now))
+            .collect()
     }
 
     /// Removes session `sid`; returns it if it was live.

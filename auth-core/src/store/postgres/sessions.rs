@@ -10,48 +10,66 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use super::errors::{Db, bounded};
+use crate::flow::ClientInfo;
 use crate::store::StoreError;
 use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session, SessionStore};
 use crate::time::now as clock;
 
-/// `sid, user_id, amr, auth_time, created_at, expires_at`.
-type SessionRow = (String, String, Vec<String>, i64, i64, i64);
-
-/// A session row with its family's state: `generation, current_hash,
-/// previous_hash, sealed_successor, rotated_at`.
-type FamilyRow = (
-    String,
-    String,
-    Vec<String>,
-    i64,
-    i64,
-    i64,
-    i64,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-    Option<i64>,
-);
-
-/// The session of a row, and the row's expiry.
-fn session_of(row: SessionRow) -> (Session, i64) {
-    let (sid, user_id, amr, auth_time, created_at, expires_at) = row;
-    let session = Session {
-        sid,
-        user_id,
-        amr,
-        auth_time,
-        created_at,
+/// The columns of a [`SessionRow`], as a literal for `concat!`.
+macro_rules! session_columns {
+    () => {
+        "sid, user_id, amr, auth_time, created_at, last_used_at, ip, user_agent, expires_at"
     };
-    (session, expires_at)
+}
+
+/// A session's row, without its family's state.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    sid: String,
+    user_id: String,
+    amr: Vec<String>,
+    auth_time: i64,
+    created_at: i64,
+    last_used_at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    expires_at: i64,
+}
+
+/// A session row with its family's state.
+#[derive(sqlx::FromRow)]
+struct FamilyRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    generation: i64,
+    current_hash: Vec<u8>,
+    previous_hash: Option<Vec<u8>>,
+    sealed_successor: Option<Vec<u8>>,
+    rotated_at: Option<i64>,
+}
+
+impl SessionRow {
+    /// The session of this row (an address that does not parse, which this
+    /// store never writes, reads as unknown).
+    fn into_session(self) -> Session {
+        Session {
+            sid: self.sid,
+            user_id: self.user_id,
+            amr: self.amr,
+            auth_time: self.auth_time,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            ip: self.ip.and_then(|ip| ip.parse().ok()),
+            user_agent: self.user_agent,
+        }
+    }
 }
 
 /// The sessions of `rows` still live at `now`.
 fn live(rows: Vec<SessionRow>, now: i64) -> Vec<Session> {
     rows.into_iter()
-        .map(session_of)
-        .filter(|(_, expires_at)| *expires_at > now)
-        .map(|(session, _)| session)
+        .filter(|row| row.expires_at > now)
+        .map(SessionRow::into_session)
         .collect()
 }
 
@@ -70,15 +88,18 @@ impl SessionStore for PostgresStore {
     ) -> Result<(), StoreError> {
         bounded(async {
             sqlx::query(
-                "INSERT INTO auth_sessions \
-                     (sid, user_id, amr, auth_time, created_at, expires_at, generation, current_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+                "INSERT INTO auth_sessions (sid, user_id, amr, auth_time, created_at, \
+                     last_used_at, ip, user_agent, expires_at, generation, current_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)",
             )
             .bind(&session.sid)
             .bind(&session.user_id)
             .bind(&session.amr)
             .bind(session.auth_time)
             .bind(session.created_at)
+            .bind(session.last_used_at)
+            .bind(session.ip.map(|ip| ip.to_string()))
+            .bind(&session.user_agent)
             .bind(refresh_expires_at)
             .bind(refresh.0.as_slice())
             .execute(&self.pool)
@@ -96,6 +117,7 @@ impl SessionStore for PostgresStore {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
+        client: &ClientInfo,
     ) -> Result<Rotation, StoreError> {
         // An expired token proves nothing, not even reuse.
         if presented.expires_at <= now {
@@ -111,11 +133,13 @@ impl SessionStore for PostgresStore {
             let mut tx = self.pool.begin().await.db()?;
             // A concurrent rotation of the same family waits here, and reads
             // the row only once the other has committed.
-            let row: Option<FamilyRow> = sqlx::query_as(
-                "SELECT sid, user_id, amr, auth_time, created_at, expires_at, \
+            let row: Option<FamilyRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                session_columns!(),
+                ", \
                         generation, current_hash, previous_hash, sealed_successor, rotated_at \
-                 FROM auth_sessions WHERE sid = $1 FOR UPDATE",
-            )
+                 FROM auth_sessions WHERE sid = $1 FOR UPDATE"
+            ))
             .bind(&presented.sid)
             .fetch_optional(&mut *tx)
             .await
@@ -124,25 +148,21 @@ impl SessionStore for PostgresStore {
                 tx.commit().await.db()?;
                 return Ok(Rotation::Invalid);
             };
-            let (sid, user_id, amr, auth_time, created_at, expires_at) =
-                (row.0, row.1, row.2, row.3, row.4, row.5);
-            let (current, current_hash, previous_hash, sealed, rotated_at) =
-                (row.6, row.7, row.8, row.9, row.10);
-            let session = Session {
-                sid,
-                user_id,
-                amr,
-                auth_time,
-                created_at,
-            };
+            let expires_at = row.session.expires_at;
+            let current = row.generation;
+            let mut session = row.session.into_session();
             let rotation = if expires_at <= now {
                 Rotation::Invalid
             } else if generation == current {
-                if same_hash(&current_hash, &presented.hash) {
+                if same_hash(&row.current_hash, &presented.hash) {
+                    session.last_used_at = now;
+                    session.ip = client.ip();
+                    session.user_agent = client.user_agent().map(str::to_owned);
                     sqlx::query(
                         "UPDATE auth_sessions SET generation = $2, current_hash = $3, \
                              previous_hash = $4, sealed_successor = $5, rotated_at = $6, \
-                             expires_at = GREATEST(expires_at, $7) \
+                             expires_at = GREATEST(expires_at, $7), \
+                             last_used_at = $6, ip = $8, user_agent = $9 \
                          WHERE sid = $1",
                     )
                     .bind(&session.sid)
@@ -152,6 +172,8 @@ impl SessionStore for PostgresStore {
                     .bind(next.sealed.as_slice())
                     .bind(now)
                     .bind(next_expires_at)
+                    .bind(session.ip.map(|ip| ip.to_string()))
+                    .bind(&session.user_agent)
                     .execute(&mut *tx)
                     .await
                     .db()?;
@@ -164,11 +186,14 @@ impl SessionStore for PostgresStore {
             } else {
                 let repeated = generation.saturating_add(1) == current
                     && reuse_interval > 0
-                    && previous_hash
+                    && row
+                        .previous_hash
                         .as_deref()
                         .is_some_and(|previous| same_hash(previous, &presented.hash))
-                    && rotated_at.is_some_and(|at| now.saturating_sub(at) <= reuse_interval);
-                match sealed {
+                    && row
+                        .rotated_at
+                        .is_some_and(|at| now.saturating_sub(at) <= reuse_interval);
+                match row.sealed_successor {
                     Some(sealed_successor) if repeated => Rotation::Repeated {
                         session,
                         sealed_successor,
@@ -192,26 +217,27 @@ impl SessionStore for PostgresStore {
 
     async fn session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         bounded(async {
-            let row: Option<SessionRow> = sqlx::query_as(
-                "SELECT sid, user_id, amr, auth_time, created_at, expires_at \
-                 FROM auth_sessions WHERE sid = $1 AND expires_at > $2",
-            )
+            let row: Option<SessionRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM auth_sessions WHERE sid = $1 AND expires_at > $2"
+            ))
             .bind(sid)
             .bind(clock())
             .fetch_optional(&self.pool)
             .await
             .db()?;
-            Ok(row.map(|row| session_of(row).0))
+            Ok(row.map(SessionRow::into_session))
         })
         .await
     }
 
     async fn revoke_session(&self, sid: &str) -> Result<Option<Session>, StoreError> {
         bounded(async {
-            let rows: Vec<SessionRow> = sqlx::query_as(
-                "DELETE FROM auth_sessions WHERE sid = $1 \
-                 RETURNING sid, user_id, amr, auth_time, created_at, expires_at",
-            )
+            let rows: Vec<SessionRow> = sqlx::query_as(concat!(
+                "DELETE FROM auth_sessions WHERE sid = $1 RETURNING ",
+                session_columns!()
+            ))
             .bind(sid)
             .fetch_all(&self.pool)
             .await
@@ -224,16 +250,35 @@ impl SessionStore for PostgresStore {
     async fn revoke_user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
         bounded(async {
             // Locked in `sid` order, so two of these for one user cannot deadlock.
-            let rows: Vec<SessionRow> = sqlx::query_as(
+            let rows: Vec<SessionRow> = sqlx::query_as(concat!(
                 "DELETE FROM auth_sessions WHERE sid IN ( \
                      SELECT sid FROM auth_sessions WHERE user_id = $1 ORDER BY sid FOR UPDATE) \
-                 RETURNING sid, user_id, amr, auth_time, created_at, expires_at",
-            )
+                 RETURNING ",
+                session_columns!()
+            ))
             .bind(user_id)
             .fetch_all(&self.pool)
             .await
             .db()?;
             Ok(live(rows, clock()))
+        })
+        .await
+    }
+
+    async fn user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
+        bounded(async {
+            let rows: Vec<SessionRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM auth_sessions \
+                 WHERE user_id = $1 AND expires_at > $2"
+            ))
+            .bind(user_id)
+            .bind(clock())
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+            Ok(rows.into_iter().map(SessionRow::into_session).collect())
         })
         .await
     }

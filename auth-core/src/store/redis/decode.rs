@@ -6,6 +6,7 @@
 
 use redis::Value;
 
+use crate::flow::ClientInfo;
 use crate::store::StoreError;
 use crate::store::{SecretHash, Session};
 
@@ -134,13 +135,42 @@ pub(super) fn secret_hash(hex: &str, what: &'static str) -> Result<SecretHash, S
 
 /// A session as the scripts return it: `{sid, user_id, amr, auth_time, created_at}`.
 pub(super) fn session(fields: &mut Fields) -> Result<Session, StoreError> {
+    let sid = fields.string()?;
+    let user_id = fields.string()?;
+    session_of(sid, user_id, fields)
+}
+
+/// The rest of a session record after its sid and user: `amr`, `auth_time`,
+/// `created_at`, `last_used_at`, address and user agent.
+pub(super) fn session_of(
+    sid: String,
+    user_id: String,
+    fields: &mut Fields,
+) -> Result<Session, StoreError> {
+    let amr = fields.string_list()?;
+    let auth_time = fields.int()?;
+    let created_at = fields.int()?;
     Ok(Session {
-        sid: fields.string()?,
-        user_id: fields.string()?,
-        amr: fields.string_list()?,
-        auth_time: fields.int()?,
-        created_at: fields.int()?,
+        sid,
+        user_id,
+        amr,
+        auth_time,
+        created_at,
+        last_used_at: fields.optional_int()?.unwrap_or(created_at),
+        // Stored as text, '' when unknown; this store writes only addresses
+        // that parse.
+        ip: fields.optional_string()?.and_then(|ip| ip.parse().ok()),
+        user_agent: fields.optional_string()?.filter(|agent| !agent.is_empty()),
     })
+}
+
+/// A session's client as the scripts take it: address and user agent, each
+/// `''` when unknown.
+pub(super) fn client_args(client: &ClientInfo) -> (String, &str) {
+    (
+        client.ip().map(|ip| ip.to_string()).unwrap_or_default(),
+        client.user_agent().unwrap_or_default(),
+    )
 }
 
 /// JSON text of a list of strings, as stored for roles and `amr`.

@@ -46,7 +46,7 @@ pub use revocations::decode_revocation_message;
 /// | key | holds | expires |
 /// |---|---|---|
 /// | `session:{sid}` | a session and its refresh-token family's state (hash, constant size) | at the expiry of its newest refresh token |
-/// | `user_sessions:{user id}` | the sids of a user's sessions (set) | with the longest-lived of them |
+/// | `user_sessions:{user id}` | the sids of a user's sessions (set; an expired sid leaves it when the user's sessions are listed) | with the longest-lived of them |
 /// | `revocation:{kind}:{subject}` | a revocation (hash) | once it is no longer in force |
 /// | `revocations:by_expiry` | the index of revocations (sorted set) | with the longest-lived of them |
 /// | `throttle:{key}` | a window of failures (hash) | when the window ends |
@@ -270,6 +270,7 @@ struct Scripts {
     rotate_refresh: Script,
     revoke_session: Script,
     revoke_user_sessions: Script,
+    user_sessions: Script,
     revoke: Script,
     active_revocations: Script,
     record_failure: Script,
@@ -301,6 +302,7 @@ impl Scripts {
             rotate_refresh: script!("rotate_refresh"),
             revoke_session: script!("revoke_session"),
             revoke_user_sessions: script!("revoke_user_sessions"),
+            user_sessions: script!("user_sessions"),
             revoke: script!("revoke"),
             active_revocations: script!("active_revocations"),
             record_failure: script!("record_failure"),

@@ -12,6 +12,7 @@ use redis::Value;
 
 use super::decode::{self, Fields};
 use super::{RedisStore, expiry};
+use crate::flow::ClientInfo;
 use crate::store::StoreError;
 use crate::store::{NextRefresh, PresentedRefresh, Rotation, SecretHash, Session, SessionStore};
 
@@ -26,6 +27,7 @@ impl SessionStore for RedisStore {
         refresh_expires_at: i64,
     ) -> Result<(), StoreError> {
         let amr = decode::encode_list(&session.amr)?;
+        let ip = session.ip.map(|ip| ip.to_string()).unwrap_or_default();
         let mut connection = self.connection();
         let mut invocation = self
             .scripts
@@ -40,7 +42,10 @@ impl SessionStore for RedisStore {
             .arg(session.created_at)
             .arg(refresh_expires_at)
             .arg(expiry(refresh_expires_at))
-            .arg(refresh.to_hex());
+            .arg(refresh.to_hex())
+            .arg(session.last_used_at)
+            .arg(ip)
+            .arg(session.user_agent.as_deref().unwrap_or_default());
         let _: Value = self.run(invocation.invoke_async(&mut connection)).await?;
         Ok(())
     }
@@ -52,7 +57,9 @@ impl SessionStore for RedisStore {
         now: i64,
         next_expires_at: i64,
         reuse_interval: i64,
+        client: &ClientInfo,
     ) -> Result<Rotation, StoreError> {
+        let (ip, user_agent) = decode::client_args(client);
         let mut connection = self.connection();
         let reply: Value = self
             .run(
@@ -71,6 +78,8 @@ impl SessionStore for RedisStore {
                     .arg(next_expires_at)
                     .arg(expiry(next_expires_at))
                     .arg(reuse_interval)
+                    .arg(ip)
+                    .arg(user_agent)
                     .invoke_async(&mut connection),
             )
             .await?;
@@ -103,6 +112,9 @@ impl SessionStore for RedisStore {
                     .arg("amr")
                     .arg("auth_time")
                     .arg("created")
+                    .arg("used")
+                    .arg("ip")
+                    .arg("ua")
                     .arg("exp")
                     .query_async(&mut connection),
             )
@@ -111,13 +123,7 @@ impl SessionStore for RedisStore {
         let Some(user_id) = fields.optional_string()? else {
             return Ok(None);
         };
-        let session = Session {
-            sid: sid.to_owned(),
-            user_id,
-            amr: fields.string_list()?,
-            auth_time: fields.int()?,
-            created_at: fields.int()?,
-        };
+        let session = decode::session_of(sid.to_owned(), user_id, &mut fields)?;
         let live = fields.int()? > crate::time::now();
         Ok(live.then_some(session))
     }
@@ -152,12 +158,32 @@ impl SessionStore for RedisStore {
                     .invoke_async(&mut connection),
             )
             .await?;
-        let mut sessions = Fields::array(reply, SESSION)?;
-        let mut live = Vec::new();
-        while !sessions.is_done() {
-            let mut fields = Fields::array(sessions.value()?, SESSION)?;
-            live.push(decode::session(&mut fields)?);
-        }
-        Ok(live)
+        sessions_of(reply)
     }
+
+    async fn user_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
+        let mut connection = self.connection();
+        let reply: Value = self
+            .run(
+                self.scripts
+                    .user_sessions
+                    .key(self.key("user_sessions", user_id))
+                    .arg(&*self.prefix)
+                    .arg(crate::time::now())
+                    .invoke_async(&mut connection),
+            )
+            .await?;
+        sessions_of(reply)
+    }
+}
+
+/// The sessions of a script's reply: a list of session records.
+fn sessions_of(reply: Value) -> Result<Vec<Session>, StoreError> {
+    let mut sessions = Fields::array(reply, SESSION)?;
+    let mut live = Vec::new();
+    while !sessions.is_done() {
+        let mut fields = Fields::array(sessions.value()?, SESSION)?;
+        live.push(decode::session(&mut fields)?);
+    }
+    Ok(live)
 }

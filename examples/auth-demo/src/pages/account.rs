@@ -25,7 +25,7 @@ pub(crate) struct CodeForm {
 }
 
 /// `GET /account`: who is signed in, the two-step sign-in setting, the
-/// passkeys.
+/// passkeys, where the user is signed in.
 pub(crate) async fn show(State(state): State<DemoState>, user: Option<AuthUser>) -> Response {
     let Some(user) = user else {
         return see_other("/login");
@@ -57,6 +57,11 @@ pub(crate) async fn show(State(state): State<DemoState>, user: Option<AuthUser>)
         Err(error) => return failure(&user, error),
     };
     let passkeys = super::passkeys::account_section(state.auth.passkeys_enabled(), &passkeys);
+    let sessions = match state.auth.sessions(user.subject()).await {
+        Ok(sessions) => sessions,
+        Err(error) => return failure(&user, error),
+    };
+    let sessions = super::sessions::account_section(&sessions, user.access_claims().sid.as_deref());
     let totp = if totp_on {
         "<p>On: signing in asks for a code from your authenticator app.</p>".to_owned()
     } else {
@@ -72,7 +77,7 @@ pub(crate) async fn show(State(state): State<DemoState>, user: Option<AuthUser>)
              <dt>User id</dt><dd><code>{sub}</code></dd>\
              <dt>Signed in with</dt><dd>{amr}</dd>\
              <dt>Roles</dt><dd>{roles}</dd></dl>\
-             <h2>Two-step sign-in</h2>{totp}{passkeys}{SIGN_OUT}",
+             <h2>Two-step sign-in</h2>{totp}{passkeys}{sessions}{SIGN_OUT}",
             username = Escaped(username),
             sub = Escaped(user.subject()),
             amr = join(user.amr()),
@@ -218,6 +223,11 @@ pub(crate) async fn logout(
         return error_page(error, page);
     }
     tracing::info!(%user_id, outcome = "signed_out", "page logout");
+    signed_out(&state)
+}
+
+/// On to `/login`, both cookies deleted: the page's session has ended.
+pub(super) fn signed_out(state: &DemoState) -> Response {
     let mut response = see_other("/login");
     let response_headers = response.headers_mut();
     response_headers.append(SET_COOKIE, state.cookies.clear_access());

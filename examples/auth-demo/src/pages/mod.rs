@@ -13,8 +13,10 @@
 
 mod account;
 mod login;
+mod moment;
 mod passkeys;
 mod register;
+mod sessions;
 
 use auth_core::FlowError;
 use auth_middleware::{ApiError, AuthLayer, RefreshLayer, Rejection};
@@ -45,6 +47,7 @@ pub(crate) fn router(state: &DemoState) -> Router<DemoState> {
         )
         .route("/account/passkeys", post(passkeys::register))
         .route("/account/passkeys/{id}/delete", post(passkeys::delete))
+        .route("/account/sessions/{id}/end", post(sessions::end))
         .route("/logout", post(account::logout))
         .layer(
             AuthLayer::new(state.verifier.clone())
