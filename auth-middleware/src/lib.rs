@@ -23,6 +23,10 @@
 //!   reading bodies with [`JsonBody`];
 //! - [`RefreshLayer`] refreshes the session of server-rendered pages
 //!   transparently, with the cookies of a [`CookieConfig`].
+//! - with the `grpc` feature, `AuthLayer::grpc` puts the layer in front of a
+//!   tonic server, refusing with gRPC statuses (`UNAUTHENTICATED`,
+//!   `PERMISSION_DENIED`), and `GrpcRequestExt` gives its handlers the caller
+//!   and policy checks.
 //!
 //! ## Protect an API
 //!
@@ -145,9 +149,15 @@ pub use cookies::CookieConfig;
 #[cfg(feature = "router")]
 #[cfg_attr(docsrs, doc(cfg(feature = "router")))]
 pub use extract::Client;
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+pub use extract::GrpcRequestExt;
 pub use extract::policy;
 pub use extract::{ApiKeyUser, AuthContext, AuthUser, Caller};
 pub use refresh::{RefreshFuture, RefreshLayer, RefreshService};
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+pub use response::GrpcRenderer;
 pub use response::{AuthError, DefaultRenderer, InvalidRequest, Rejection, RenderRejection};
 #[cfg(feature = "router")]
 #[cfg_attr(docsrs, doc(cfg(feature = "router")))]
@@ -169,7 +179,8 @@ pub use auth_macros::{Claims, require_auth};
     feature = "remote-jwks",
     feature = "redis",
     feature = "serve",
-    feature = "passkeys"
+    feature = "passkeys",
+    feature = "grpc"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

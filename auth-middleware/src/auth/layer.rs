@@ -278,6 +278,33 @@ impl<C: Claims, V: TokenVerifier<Claims = C>> AuthLayer<C, V> {
         self
     }
 
+    /// Answer refusals as gRPC statuses instead of HTTP errors, for a gRPC
+    /// server such as tonic's (`Server::builder().layer(...)`): a
+    /// trailers-only response with `grpc-status` `UNAUTHENTICATED` for
+    /// missing or invalid credentials and `PERMISSION_DENIED` for policy
+    /// failures (see [`GrpcRenderer`](crate::GrpcRenderer), which this
+    /// installs as [`on_rejection`](AuthLayer::on_rejection) does).
+    ///
+    /// Tokens come from the `authorization` metadata (`Bearer …`), as any gRPC
+    /// client sends them; handlers read the caller and check policies with
+    /// [`GrpcRequestExt`](crate::GrpcRequestExt).
+    ///
+    /// ```
+    /// use auth_core::{Algorithm, KeySet, TokenIssuer};
+    /// use auth_middleware::AuthLayer;
+    ///
+    /// let tokens = TokenIssuer::new(KeySet::generate(Algorithm::EdDSA)?, "https://api.example", "api");
+    /// let layer = AuthLayer::bearer(tokens.verifier()).grpc();
+    /// // tonic::transport::Server::builder().layer(layer).add_service(...)
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "grpc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+    #[must_use]
+    pub fn grpc(self) -> Self {
+        self.on_rejection(crate::GrpcRenderer)
+    }
+
     fn add_source(mut self, source: TokenSource) -> Self {
         let config = self.config_mut();
         if std::mem::take(&mut config.default_sources) {

@@ -8,6 +8,8 @@ pub(crate) mod caller;
 #[cfg(feature = "router")]
 pub(crate) mod client;
 pub(crate) mod context;
+#[cfg(feature = "grpc")]
+pub(crate) mod grpc;
 pub mod policy;
 pub(crate) mod user;
 
@@ -17,4 +19,7 @@ pub use caller::Caller;
 #[cfg_attr(docsrs, doc(cfg(feature = "router")))]
 pub use client::Client;
 pub use context::AuthContext;
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+pub use grpc::GrpcRequestExt;
 pub use user::AuthUser;

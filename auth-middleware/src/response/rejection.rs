@@ -287,17 +287,22 @@ impl Responder {
 
     /// Logs `error` (never a token) and renders it.
     pub(crate) fn reject(&self, error: AuthError) -> Response<Bytes> {
-        match &error {
-            AuthError::NotConfigured(reason) => {
-                tracing::error!(reason, "request refused: authentication is not configured");
-            }
-            AuthError::InvalidToken(reason) => {
-                tracing::debug!(reason = reason.as_str(), "access token rejected");
-            }
-            error => tracing::debug!(%error, "request refused"),
-        }
+        log_refusal(&error);
         self.renderer
             .render(&Rejection::new(error, Arc::clone(&self.realm)))
+    }
+}
+
+/// Logs a refusal: which check failed, never the token.
+pub(crate) fn log_refusal(error: &AuthError) {
+    match error {
+        AuthError::NotConfigured(reason) => {
+            tracing::error!(reason, "request refused: authentication is not configured");
+        }
+        AuthError::InvalidToken(reason) => {
+            tracing::debug!(reason = reason.as_str(), "access token rejected");
+        }
+        error => tracing::debug!(%error, "request refused"),
     }
 }
 
