@@ -22,7 +22,7 @@ use axum::response::Html;
 use axum::routing::get;
 
 use chromium::Browser;
-use support::{Demo, free_port, totp_at, unique};
+use support::{Demo, Session, claims, free_port, own_loopback_address, totp_at, unique};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -88,9 +88,10 @@ async fn wait_for_text(browser: &Browser, text: &str) {
     }
 }
 
-/// Signs out from `/account`; the browser ends on `/login`.
+/// Signs out from `/account` with the page's own "Sign out" (the list of
+/// sessions has one per session too); the browser ends on `/login`.
 async fn sign_out(browser: &Browser) {
-    browser.click_button("Sign out").await;
+    browser.click("form[action='/logout'] button").await;
     wait_for_path(browser, "/login").await;
 }
 
@@ -223,6 +224,92 @@ async fn a_wrong_password_shows_the_form_again() {
     wait_for_path(&browser, "/register").await;
     assert!(browser.page_text().await.contains("That username is taken"));
     browser.close().await;
+}
+
+#[tokio::test]
+async fn a_person_sees_where_they_are_signed_in_and_signs_another_device_out() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (demo, origin) = demo(&[]).await;
+    let name = unique("browser-devices");
+    sign_up(&browser, &origin, &name).await;
+    let own_sid = browser_sid(&browser).await;
+
+    // The same person signs in on their phone (another address, another
+    // browser).
+    let phone_ip = own_loopback_address();
+    let response = demo
+        .client_from(phone_ip)
+        .post(demo.url("/auth/login"))
+        .header("user-agent", "Phone/1.0 (Android 15)")
+        .json(&serde_json::json!({"username": name, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let phone = Session::from_token_response(response).await;
+    let phone_sid = claims(&phone.access)["sid"].as_str().unwrap().to_owned();
+
+    browser.open(&format!("{origin}/account")).await;
+    wait_for_text(&browser, "Where you're signed in").await;
+    let own_entry = browser
+        .text_of(&format!("li[data-session='{own_sid}']"))
+        .await;
+    assert!(own_entry.contains("This device"), "{own_entry}");
+    assert!(
+        own_entry.contains("Chrome"),
+        "the browser's own user agent: {own_entry}"
+    );
+    assert!(own_entry.contains("127.0.0.1"), "{own_entry}");
+    let phone_entry = browser
+        .text_of(&format!("li[data-session='{phone_sid}']"))
+        .await;
+    assert!(
+        phone_entry.contains("Phone/1.0 (Android 15)"),
+        "{phone_entry}"
+    );
+    assert!(phone_entry.contains(&phone_ip.to_string()), "{phone_entry}");
+    assert!(!phone_entry.contains("This device"), "{phone_entry}");
+
+    // "Sign out" on the phone's entry: the phone is signed out, this
+    // browser is not.
+    browser
+        .click(&format!("li[data-session='{phone_sid}'] button"))
+        .await;
+    wait_for_path(&browser, "/account").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.page_text().await.contains("Phone/1.0") {
+        assert!(
+            Instant::now() < deadline,
+            "the phone's session is still listed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(browser.page_text().await.contains("This device"));
+    assert_eq!(demo.refresh(&phone.refresh).await.status(), 401);
+    assert_eq!(
+        demo.get_bearer("/api/me", &phone.access).await.status(),
+        401
+    );
+
+    // "Sign out" on this device's own entry signs this browser out.
+    browser
+        .click(&format!("li[data-session='{own_sid}'] button"))
+        .await;
+    wait_for_path(&browser, "/login").await;
+    browser.open(&format!("{origin}/account")).await;
+    wait_for_path(&browser, "/login").await;
+    browser.close().await;
+}
+
+/// The `sid` of the session the browser is signed in with.
+async fn browser_sid(browser: &Browser) -> String {
+    let access = browser
+        .cookie("__Host-access")
+        .await
+        .expect("an access cookie");
+    claims(&access)["sid"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! Several `auth-demo` processes on one shared store act as one app
 //! (its README, "Several instances, and store outages"): a logout, a
-//! logout-all, a reused refresh token or a deleted API key on one instance is
-//! refused on the other within one second, and refresh tokens, revocations
-//! and users survive a restart of the app.
+//! logout-all, an ended session, a reused refresh token or a deleted API key
+//! on one instance is refused on the other within one second, and refresh
+//! tokens, revocations and users survive a restart of the app.
 //!
 //! The same scenario runs on Redis (`REDIS_URL`) and on PostgreSQL
 //! (`DATABASE_URL`); without the variable its test is skipped (one line says
@@ -67,6 +67,14 @@ async fn refused_within_a_second(label: &str, demo: &Demo, access: &str) {
         delay <= PROPAGATION,
         "{label}: refused only after {delay:?}, the contract allows {PROPAGATION:?}"
     );
+}
+
+/// How many sessions `GET /auth/sessions` lists for the caller.
+async fn listed_sessions(demo: &Demo, access: &str) -> usize {
+    let response = demo.get_bearer("/auth/sessions", access).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["sessions"].as_array().unwrap().len()
 }
 
 async fn me_status(demo: &Demo, access: &str) -> u16 {
@@ -134,6 +142,41 @@ async fn instances_act_as_one(store: &str, url: &str) {
     .await;
     assert_eq!(me_status(&a, &on_b.access).await, 401);
     assert_eq!(a.refresh(&on_a.refresh).await.status(), 401);
+
+    // A session ended on A ("sign out that device"): B lists it no more,
+    // refuses its refresh token at once and its access token within a
+    // second; the session that ended it lives on.
+    let eve = unique("eve");
+    a.register(&eve, PASSWORD).await;
+    let phone = a.login(&eve, PASSWORD).await;
+    let laptop = b.login(&eve, PASSWORD).await;
+    let laptop_sid = support::claims(&laptop.access)["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(listed_sessions(&b, &phone.access).await, 2);
+    let ended = a
+        .http
+        .delete(a.url(&format!("/auth/sessions/{laptop_sid}")))
+        .bearer_auth(&phone.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    assert_eq!(
+        me_status(&a, &laptop.access).await,
+        401,
+        "the ending instance, at once"
+    );
+    refused_within_a_second(
+        &format!("{store}: session ended on A, seen by B"),
+        &b,
+        &laptop.access,
+    )
+    .await;
+    assert_eq!(b.refresh(&laptop.refresh).await.status(), 401);
+    assert_eq!(listed_sessions(&b, &phone.access).await, 1);
+    assert_eq!(me_status(&b, &phone.access).await, 200);
 
     // A refresh token rotated on A and presented again on B within the
     // reuse interval gets the same successor there; past the interval it is

@@ -1,10 +1,13 @@
 //! auth-demo over HTTP: refresh with rotation and reuse detection, logout,
-//! logout-all, and API keys (the session rows of its README).
+//! logout-all, API keys, and the sessions a person sees and ends (the
+//! session rows of its README).
 // End-to-end tests: a failed step panics, which is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 #[path = "../support/mod.rs"]
 mod support;
+
+mod devices;
 
 use serde_json::{Value, json};
 use support::{Demo, Session, claims, set_cookie, unique};

@@ -43,8 +43,10 @@ impl Client {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip());
         let client = ClientInfo::new(ip);
-        match headers.get(USER_AGENT).and_then(|v| v.to_str().ok()) {
-            Some(agent) => client.with_user_agent(agent),
+        // Kept as the client sent it: a user agent with UTF-8 (or stray
+        // Latin-1) bytes is still one a person may need to recognise.
+        match headers.get(USER_AGENT) {
+            Some(agent) => client.with_user_agent(&String::from_utf8_lossy(agent.as_bytes())),
             None => client,
         }
     }
@@ -76,5 +78,21 @@ mod tests {
         let client = Client::of(&parts);
         assert_eq!(client.ip(), "192.0.2.7".parse().ok());
         assert_eq!(client.user_agent(), Some("Mozilla/5.0"));
+    }
+
+    #[test]
+    fn a_user_agent_with_non_ascii_bytes_is_kept() {
+        let agent = http::HeaderValue::from_bytes("Laptop/2.0 (é)".as_bytes())
+            .unwrap_or_else(|_| unreachable!());
+        let latin1 =
+            http::HeaderValue::from_bytes(b"Old/1.0 (\xe9)").unwrap_or_else(|_| unreachable!());
+        for (value, kept) in [(agent, "Laptop/2.0 (é)"), (latin1, "Old/1.0 (\u{fffd})")] {
+            let (parts, ()) = http::Request::builder()
+                .header(USER_AGENT, value)
+                .body(())
+                .unwrap_or_default()
+                .into_parts();
+            assert_eq!(Client::of(&parts).user_agent(), Some(kept));
+        }
     }
 }
